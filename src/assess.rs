@@ -1,0 +1,552 @@
+//! Assessment: a site plus project facts in, a verdict out, with every zone hit, every rule considered and its
+//! legal basis, nearby zones, warnings, and the dataset and rulebook versions that produced it.
+//!
+//! The overall verdict is the strictest outcome: prohibited > undetermined > restricted > permitted. Undetermined
+//! outranks restricted because a missing fact might still prohibit. A site outside the data's coverage (no control
+//! unit, since units tile the territory) is undetermined whatever else it touches.
+
+use crate::index::{geodesic_area, geodesic_length, Site, ZoneId, ZoneIndex};
+use crate::industry::IndustryTable;
+use crate::ingest::{self, IngestError, LayerSummary, ValidationReport};
+use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rulebook, RulebookError, Text};
+use crate::zone::{Requirements, Zone, ZoneKind};
+use geo::Centroid;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Rulebook(#[from] RulebookError),
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// 禁止
+    Prohibited,
+    /// 无法判定
+    Undetermined,
+    /// 限制 / 有条件准入
+    Restricted,
+    /// 允许
+    Permitted,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Prohibited => "prohibited",
+            Verdict::Undetermined => "undetermined",
+            Verdict::Restricted => "restricted",
+            Verdict::Permitted => "permitted",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Verdict::Prohibited => "禁止",
+            Verdict::Undetermined => "无法判定",
+            Verdict::Restricted => "限制（有条件准入）",
+            Verdict::Permitted => "允许",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AssessOptions {
+    /// Zones within this distance of the site are reported as nearby (default 1 km).
+    pub nearby_radius_m: f64,
+    /// A point closer than this to a zone edge gets a warning: boundary precision may decide the verdict.
+    pub boundary_warning_m: f64,
+}
+
+impl Default for AssessOptions {
+    fn default() -> Self {
+        AssessOptions { nearby_radius_m: 1000.0, boundary_warning_m: 10.0 }
+    }
+}
+
+/// Dataset identity reported with every answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetInfo {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub illustrative: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_en: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admin_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RulebookRef {
+    pub id: String,
+    pub version: String,
+}
+
+/// A loaded dataset, its index and a rulebook: everything needed to answer.
+pub struct Engine {
+    pub dataset: DatasetInfo,
+    pub layers: Vec<LayerSummary>,
+    pub validation: ValidationReport,
+    pub index: ZoneIndex,
+    pub rulebook: Rulebook,
+    pub industries: &'static IndustryTable,
+    pub options: AssessOptions,
+}
+
+impl Engine {
+    pub fn load(manifest: &Path, rules_dir: &Path) -> Result<Engine, EngineError> {
+        let industries = IndustryTable::bundled();
+        let rulebook = Rulebook::load_dir(rules_dir, industries)?;
+        let ds = ingest::load(manifest, industries)?;
+        let d = &ds.manifest.dataset;
+        let dataset = DatasetInfo {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            version: ds.version.clone(),
+            illustrative: d.illustrative,
+            notice_zh: d.notice_zh.clone(),
+            notice_en: d.notice_en.clone(),
+            admin_codes: d.admin_codes.clone(),
+        };
+        Ok(Engine {
+            dataset,
+            layers: ds.layers,
+            validation: ds.report,
+            index: ZoneIndex::new(ds.zones),
+            rulebook,
+            industries,
+            options: AssessOptions::default(),
+        })
+    }
+
+    pub fn rulebook_ref(&self) -> RulebookRef {
+        RulebookRef { id: self.rulebook.info.id.clone(), version: self.rulebook.version.clone() }
+    }
+
+    /// Parses `name=value` facts against the rulebook's vocabulary.
+    pub fn parse_facts<'a>(&self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Facts, String> {
+        let mut facts = Facts::new();
+        for (k, v) in pairs {
+            let value = self.rulebook.parse_fact(k, v, self.industries)?;
+            facts.insert(k.to_string(), value);
+        }
+        Ok(facts)
+    }
+
+    pub fn assess(&self, site: &Site, facts: &Facts) -> Assessment {
+        let (facts_all, derived) = self.rulebook.derive(facts, self.industries);
+        let overlaps = self.index.overlaps(site);
+        let site_summary = SiteSummary::of(site);
+        let mut warnings = Vec::new();
+
+        // Coverage: control units tile the territory, so their overlap is what the data covers.
+        let unit_ids: Vec<ZoneId> =
+            overlaps.iter().filter(|o| self.index.zone(o.zone).kind() == ZoneKind::ControlUnit).map(|o| o.zone).collect();
+        let covered = !unit_ids.is_empty();
+        if !covered {
+            let extent = self.index.extent(ZoneKind::ControlUnit).map(|r| {
+                format!("{:.4}–{:.4}°E, {:.4}–{:.4}°N", r.min().x, r.max().x, r.min().y, r.max().y)
+            });
+            warnings.push(Warning::new(
+                "outside_coverage",
+                "选址位于已加载数据的覆盖范围之外，无法判定。",
+                &format!(
+                    "The site lies outside the loaded data's coverage{}; no verdict can be given.",
+                    extent.map(|e| format!(" ({e})")).unwrap_or_default()
+                ),
+            ));
+        } else if let (Site::Footprint(_) | Site::Line(_), Some(total)) = (site, site_summary.measure()) {
+            let inside: f64 = overlaps
+                .iter()
+                .filter(|o| unit_ids.contains(&o.zone))
+                .map(|o| o.area_m2.or(o.length_m).unwrap_or(0.0))
+                .sum();
+            if total > 0.0 && inside / total < 0.999 {
+                warnings.push(Warning::new(
+                    "partial_coverage",
+                    &format!("选址只有 {:.1}% 位于数据覆盖范围内，范围外部分无法判定。", 100.0 * inside / total),
+                    &format!("Only {:.1}% of the site lies inside the data's coverage; the rest cannot be assessed.", 100.0 * inside / total),
+                ));
+            }
+        }
+
+        let zones: Vec<ZoneHit> = overlaps
+            .iter()
+            .map(|o| {
+                let z = self.index.zone(o.zone);
+                let share = o.area_m2.zip(site_summary.area_m2).map(|(a, t)| if t > 0.0 { a / t } else { 0.0 });
+                ZoneHit::new(z, o.area_m2, share, o.length_m)
+            })
+            .collect();
+
+        if let Site::Point(p) = site {
+            for o in &overlaps {
+                let d = self.index.distance_to_boundary(*p, o.zone);
+                if d < self.options.boundary_warning_m {
+                    let z = self.index.zone(o.zone);
+                    warnings.push(Warning::new(
+                        "near_boundary",
+                        &format!("选址距 {}（{}）边界仅 {:.1} 米，边界精度可能影响结论，请核对原始图件。", z.name, z.code, d),
+                        &format!("The site is {d:.1} m from the edge of {} ({}); boundary precision may decide the verdict — check the official map.", z.name, z.code),
+                    ));
+                }
+            }
+        }
+
+        // Rules: per zone the site touches, then jurisdiction-wide rules if the site is covered.
+        let mut rules = Vec::new();
+        for o in &overlaps {
+            let z = self.index.zone(o.zone);
+            for rule in self.rulebook.rules.iter().filter(|r| r.applies_to.selects(z)) {
+                let ctx = EvalContext { facts: &facts_all, zone: Some(z), industries: self.industries };
+                rules.push(self.applied(rule, Some(z), self.rulebook.evaluate(rule, &ctx)));
+            }
+        }
+        if covered {
+            for rule in self.rulebook.rules.iter().filter(|r| r.applies_to.selects_jurisdiction(&self.dataset.admin_codes)) {
+                let ctx = EvalContext { facts: &facts_all, zone: None, industries: self.industries };
+                rules.push(self.applied(rule, None, self.rulebook.evaluate(rule, &ctx)));
+            }
+        }
+        rules.sort_by(|a, b| a.outcome.cmp(&b.outcome));
+
+        let verdict = if !covered {
+            Verdict::Undetermined
+        } else {
+            rules
+                .iter()
+                .filter_map(|r| match r.outcome {
+                    Outcome::Prohibited => Some(Verdict::Prohibited),
+                    Outcome::Undetermined => Some(Verdict::Undetermined),
+                    Outcome::Restricted => Some(Verdict::Restricted),
+                    Outcome::Permitted | Outcome::NotTriggered => None,
+                })
+                .min()
+                .unwrap_or(Verdict::Permitted)
+        };
+
+        let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
+        let nearby = self
+            .index
+            .nearby(site, self.options.nearby_radius_m, &exclude)
+            .into_iter()
+            .filter(|n| self.index.zone(n.zone).kind() != ZoneKind::ControlUnit)
+            .map(|n| NearbyZone::new(self.index.zone(n.zone), n.distance_m))
+            .collect();
+
+        let mut questions: Vec<Question> = Vec::new();
+        for r in &rules {
+            for f in &r.missing_facts {
+                if !questions.iter().any(|q| &q.fact == f) {
+                    let spec = self.rulebook.facts.get(f);
+                    questions.push(Question {
+                        fact: f.clone(),
+                        zh: spec.map(|s| s.question.zh.clone()).unwrap_or_default(),
+                        en: spec.map(|s| s.question.en.clone()).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+
+        if self.dataset.illustrative {
+            warnings.push(Warning::new(
+                "illustrative_data",
+                self.dataset.notice_zh.as_deref().unwrap_or("示例数据，非官方边界。"),
+                self.dataset.notice_en.as_deref().unwrap_or("Illustrative data, not official boundaries."),
+            ));
+        }
+
+        let summary = summarise(verdict, &rules, &questions, covered);
+        Assessment {
+            verdict,
+            verdict_zh: verdict.label_zh().to_string(),
+            summary,
+            site: site_summary,
+            facts: FactsReport {
+                supplied: facts.clone(),
+                derived: derived.into_iter().map(|(fact, value, because)| DerivedFact { fact, value, because }).collect(),
+            },
+            zones,
+            rules,
+            questions,
+            nearby,
+            warnings,
+            dataset: self.dataset.clone(),
+            rulebook: self.rulebook_ref(),
+            engine: format!("ecogate {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
+    fn applied(&self, rule: &Rule, zone: Option<&Zone>, ev: Evaluation) -> AppliedRule {
+        let fill = |s: &str| zone.map_or_else(|| s.to_string(), |z| fill_zone(s, z));
+        let c = &rule.citation;
+        let ask = |facts: &[String]| facts.iter().map(|f| self.rulebook.question(f)).collect::<Vec<_>>();
+        AppliedRule {
+            rule_id: rule.id.clone(),
+            title: rule.title.clone(),
+            outcome: ev.outcome,
+            zone_code: zone.map(|z| z.code.clone()),
+            zone_name: zone.map(|z| z.name.clone()),
+            conditions: if matches!(ev.outcome, Outcome::Restricted | Outcome::Prohibited | Outcome::Permitted) {
+                rule.conditions.clone()
+            } else {
+                vec![]
+            },
+            reason: ev.reason,
+            questions: ask(&ev.missing),
+            missing_facts: ev.missing.clone(),
+            exceptions_not_claimed: ask(&ev.exceptions_not_claimed),
+            citation: CitationOut {
+                instrument: fill(&c.instrument),
+                article: fill(&c.article),
+                text: fill(&c.text).trim().to_string(),
+                source: c.source.clone(),
+                verified: c.verified,
+                note: c.note.clone(),
+            },
+        }
+    }
+}
+
+fn fill_zone(template: &str, z: &Zone) -> String {
+    let r = &z.requirements;
+    let or_dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
+    template
+        .replace("{zone.code}", &z.code)
+        .replace("{zone.name}", &z.name)
+        .replace("{zone.spatial_layout}", &or_dash(&r.spatial_layout))
+        .replace("{zone.pollutant_discharge}", &or_dash(&r.pollutant_discharge))
+        .replace("{zone.risk_control}", &or_dash(&r.risk_control))
+        .replace("{zone.resource_efficiency}", &or_dash(&r.resource_efficiency))
+}
+
+fn summarise(verdict: Verdict, rules: &[AppliedRule], questions: &[Question], covered: bool) -> String {
+    if !covered {
+        return "Outside the loaded data's coverage: no verdict.".into();
+    }
+    let ids = |o: Outcome| rules.iter().filter(|r| r.outcome == o).map(|r| r.rule_id.as_str()).collect::<Vec<_>>();
+    match verdict {
+        Verdict::Prohibited => format!("Prohibited by {}.", ids(Outcome::Prohibited).join(", ")),
+        Verdict::Undetermined => format!(
+            "Undetermined: answer {} to decide {}.",
+            questions.iter().map(|q| q.fact.as_str()).collect::<Vec<_>>().join(", "),
+            ids(Outcome::Undetermined).join(", ")
+        ),
+        Verdict::Restricted => format!("Restricted: conditions of {} apply.", ids(Outcome::Restricted).join(", ")),
+        Verdict::Permitted => "Permitted: no rule prohibits or restricts the project here; the zones' requirements still apply.".into(),
+    }
+}
+
+/// The answer. The same structure serves the CLI's `--json` and the HTTP API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub verdict: Verdict,
+    pub verdict_zh: String,
+    pub summary: String,
+    pub site: SiteSummary,
+    pub facts: FactsReport,
+    pub zones: Vec<ZoneHit>,
+    pub rules: Vec<AppliedRule>,
+    /// Questions whose answers would decide undetermined rules.
+    pub questions: Vec<Question>,
+    pub nearby: Vec<NearbyZone>,
+    pub warnings: Vec<Warning>,
+    pub dataset: DatasetInfo,
+    pub rulebook: RulebookRef,
+    pub engine: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteSummary {
+    pub geometry_type: &'static str,
+    /// The working CRS the site was assessed in.
+    pub crs: &'static str,
+    /// Representative point (the point itself, or the centroid), lon/lat.
+    pub lon: f64,
+    pub lat: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_m2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_m: Option<f64>,
+}
+
+impl SiteSummary {
+    fn of(site: &Site) -> SiteSummary {
+        let bbox = site.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+        let (geometry_type, c, area_m2, length_m) = match site {
+            Site::Point(p) => ("Point", Some(*p), None, None),
+            Site::Line(l) => ("LineString", l.centroid(), None, Some(geodesic_length(l))),
+            Site::Footprint(f) => ("Polygon", f.centroid(), Some(geodesic_area(f)), None),
+        };
+        let c = c.or_else(|| site.bounding_rect().map(|r| r.center().into())).unwrap_or_default();
+        SiteSummary {
+            geometry_type,
+            crs: crate::crs::WORKING_CRS,
+            lon: c.x(),
+            lat: c.y(),
+            bbox: if matches!(site, Site::Point(_)) { None } else { bbox },
+            area_m2,
+            length_m,
+        }
+    }
+
+    fn measure(&self) -> Option<f64> {
+        self.area_m2.or(self.length_m)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FactsReport {
+    pub supplied: Facts,
+    pub derived: Vec<DerivedFact>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedFact {
+    pub fact: String,
+    pub value: FactValue,
+    pub because: Text,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneHit {
+    pub layer: String,
+    pub kind: ZoneKind,
+    pub code: String,
+    pub name: String,
+    /// class / level / reserve zone / category
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subclass: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlap_area_m2: Option<f64>,
+    /// Share of the footprint inside this zone (0–1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlap_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crossing_length_m: Option<f64>,
+    #[serde(skip_serializing_if = "Requirements::is_empty")]
+    pub requirements: Requirements,
+}
+
+impl ZoneHit {
+    fn new(z: &Zone, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
+        ZoneHit {
+            layer: z.layer.clone(),
+            kind: z.kind(),
+            code: z.code.clone(),
+            name: z.name.clone(),
+            grade: z.detail.grade().map(str::to_string),
+            grade_zh: z.detail.grade_zh().map(str::to_string),
+            subclass: z.subclass.clone(),
+            overlap_area_m2: area,
+            overlap_share: share,
+            crossing_length_m: length,
+            requirements: z.requirements.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedRule {
+    pub rule_id: String,
+    pub title: Text,
+    pub outcome: Outcome,
+    /// The zone the rule was applied for; none for jurisdiction-wide rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Text>,
+    /// Why a rule did not trigger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_facts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
+    /// Exceptions the law allows that the request did not claim.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions_not_claimed: Vec<String>,
+    pub citation: CitationOut,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CitationOut {
+    pub instrument: String,
+    pub article: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub fact: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NearbyZone {
+    pub layer: String,
+    pub kind: ZoneKind,
+    pub code: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    pub distance_m: f64,
+}
+
+impl NearbyZone {
+    fn new(z: &Zone, distance_m: f64) -> NearbyZone {
+        NearbyZone {
+            layer: z.layer.clone(),
+            kind: z.kind(),
+            code: z.code.clone(),
+            name: z.name.clone(),
+            grade: z.detail.grade().map(str::to_string),
+            distance_m: (distance_m * 10.0).round() / 10.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Warning {
+    fn new(code: &str, zh: &str, en: &str) -> Warning {
+        Warning { code: code.into(), zh: zh.into(), en: en.into() }
+    }
+}
+
+/// Per-kind nearest distances, for the report's near-miss table.
+pub fn nearest_by_kind(nearby: &[NearbyZone]) -> BTreeMap<ZoneKind, &NearbyZone> {
+    let mut out: BTreeMap<ZoneKind, &NearbyZone> = BTreeMap::new();
+    for n in nearby {
+        out.entry(n.kind).or_insert(n);
+    }
+    out
+}

@@ -1,0 +1,281 @@
+//! Command line: `ecogate check | layers | validate | rules | industries`.
+
+use crate::assess::{Engine, EngineError, Verdict};
+use crate::index::Site;
+use crate::industry::IndustryTable;
+use crate::ingest::{self, IngestError};
+use crate::input;
+use crate::report;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+pub const EXIT_PERMITTED: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_PROHIBITED: i32 = 3;
+pub const EXIT_RESTRICTED: i32 = 4;
+pub const EXIT_UNDETERMINED: i32 = 5;
+
+const EXIT_CODES: &str = "Exit codes of `check`: 0 permitted, 3 prohibited, 4 restricted, 5 undetermined; \
+2 usage or input error; 1 dataset or rulebook error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "ecogate", version, about = "May this project be built here? Siting screening against Chinese ecological zoning layers.", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Dataset manifest (default: $ECOGATE_DATASET, else data/wugang/dataset.toml).
+    #[arg(long, global = true)]
+    pub dataset: Option<PathBuf>,
+    /// Rulebook folder (default: $ECOGATE_RULES, else data/rules).
+    #[arg(long, global = true)]
+    pub rules: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess a location (point, line or footprint) for a project.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// List the dataset's layers.
+    Layers(DataArgs),
+    /// Validate a dataset manifest and its sources; exit 1 if the dataset would be refused.
+    Validate {
+        manifest: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the rulebook.
+    Rules(DataArgs),
+    /// Search GB/T 4754-2017 industry codes by code or name.
+    Industries {
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Longitude in degrees (CGCS2000 / WGS84).
+    #[arg(long, requires = "lat", conflicts_with = "geojson", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// Latitude in degrees.
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    /// GeoJSON file with the site (Geometry, Feature or FeatureCollection) in lon/lat degrees.
+    #[arg(long)]
+    pub geojson: Option<PathBuf>,
+    /// Industry code, GB/T 4754-2017 (e.g. 3011 cement).
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// new | rebuild | expansion (新建 / 改建 / 扩建).
+    #[arg(long)]
+    pub nature: Option<String>,
+    /// Discharges pollutants: yes | no.
+    #[arg(long)]
+    pub discharges: Option<String>,
+    /// Adds a sewage outfall: yes | no.
+    #[arg(long)]
+    pub outfall: Option<String>,
+    /// Water-supply or source-protection works: yes | no.
+    #[arg(long)]
+    pub water_supply: Option<String>,
+    /// Linear infrastructure (road, railway, pipeline, power line): yes | no.
+    #[arg(long)]
+    pub linear: Option<String>,
+    /// Limited human activity category inside red lines (see `ecogate rules`), or none.
+    #[arg(long)]
+    pub limited_activity: Option<String>,
+    /// National major project: yes | no.
+    #[arg(long)]
+    pub national_major: Option<String>,
+    /// Adds production capacity: yes | no.
+    #[arg(long)]
+    pub adds_capacity: Option<String>,
+    /// Any other fact of the rulebook, as name=value (repeatable).
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts: Vec<String>,
+    /// Radius for nearby zones, metres.
+    #[arg(long, default_value_t = 1000.0)]
+    pub radius: f64,
+}
+
+impl CheckArgs {
+    fn fact_pairs(&self) -> Result<Vec<(String, String)>, String> {
+        let named = [
+            ("industry", &self.industry),
+            ("nature", &self.nature),
+            ("discharges_pollutants", &self.discharges),
+            ("adds_sewage_outfall", &self.outfall),
+            ("water_supply_related", &self.water_supply),
+            ("linear_infrastructure", &self.linear),
+            ("limited_activity", &self.limited_activity),
+            ("national_major_project", &self.national_major),
+            ("adds_capacity", &self.adds_capacity),
+        ];
+        let mut out: Vec<(String, String)> =
+            named.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone()))).collect();
+        for f in &self.facts {
+            let (k, v) = f.split_once('=').ok_or_else(|| format!("--fact {f:?}: expected NAME=VALUE"))?;
+            out.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        Ok(out)
+    }
+}
+
+/// Resolves a default data path: environment variable, then the working directory, then the source tree.
+fn default_path(explicit: &Option<PathBuf>, env: &str, relative: &str) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.clone();
+    }
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let local = PathBuf::from(relative);
+    if local.exists() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+impl DataArgs {
+    pub fn dataset_path(&self) -> PathBuf {
+        default_path(&self.dataset, "ECOGATE_DATASET", "data/wugang/dataset.toml")
+    }
+
+    pub fn rules_path(&self) -> PathBuf {
+        default_path(&self.rules, "ECOGATE_RULES", "data/rules")
+    }
+
+    fn engine(&self) -> Result<Engine, Failure> {
+        Engine::load(&self.dataset_path(), &self.rules_path()).map_err(Failure::Engine)
+    }
+}
+
+/// Why a command failed, mapped to an exit code at the edge.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Engine(EngineError),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::Engine(_) => EXIT_ERROR,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Usage(m) => m.clone(),
+            Failure::Engine(EngineError::Ingest(IngestError::Refused { report })) => {
+                format!("dataset refused:\n{}", report::validation_text(report))
+            }
+            Failure::Engine(e) => e.to_string(),
+        }
+    }
+}
+
+/// Runs a command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Layers(data) => {
+            let e = data.engine()?;
+            if data.json {
+                let out = serde_json::json!({ "dataset": e.dataset, "layers": e.layers, "validation": e.validation });
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else {
+                print!("{}", report::layers_text(&e));
+            }
+            Ok(EXIT_PERMITTED)
+        }
+        Command::Validate { manifest, json } => validate(&manifest, json),
+        Command::Rules(data) => {
+            let book = crate::rules::Rulebook::load_dir(&data.rules_path(), IndustryTable::bundled())
+                .map_err(|e| Failure::Engine(e.into()))?;
+            if data.json {
+                println!("{}", serde_json::to_string_pretty(&book).unwrap_or_default());
+            } else {
+                print!("{}", report::rules_text(&book));
+            }
+            Ok(EXIT_PERMITTED)
+        }
+        Command::Industries { query, json } => {
+            let hits = IndustryTable::bundled().search(&query, 50);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&hits).unwrap_or_default());
+            } else {
+                for i in hits {
+                    println!("{:<5} {:?} {} {}", i.code, i.level, i.name_zh, i.name_en.as_deref().unwrap_or(""));
+                }
+            }
+            Ok(EXIT_PERMITTED)
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<i32, Failure> {
+    let site = match (&args.geojson, args.lon, args.lat) {
+        (Some(path), _, _) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+            input::site_from_geojson(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
+        }
+        (None, Some(lon), Some(lat)) => input::point_site(lon, lat).map_err(|e| Failure::Usage(e.to_string()))?,
+        _ => return Err(Failure::Usage("give a site: --lon and --lat, or --geojson FILE".into())),
+    };
+    if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
+        return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
+    }
+    let mut engine = args.data.engine()?;
+    engine.options.nearby_radius_m = args.radius;
+    let pairs = args.fact_pairs().map_err(Failure::Usage)?;
+    let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
+    let assessment = engine.assess(&site, &facts);
+    if args.data.json {
+        println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
+    } else {
+        print!("{}", report::assessment_text(&assessment));
+    }
+    if let Site::Point(_) = site {
+        tracing::debug!(verdict = assessment.verdict.as_str(), "checked point");
+    }
+    Ok(match assessment.verdict {
+        Verdict::Permitted => EXIT_PERMITTED,
+        Verdict::Prohibited => EXIT_PROHIBITED,
+        Verdict::Restricted => EXIT_RESTRICTED,
+        Verdict::Undetermined => EXIT_UNDETERMINED,
+    })
+}
+
+fn validate(manifest: &Path, json: bool) -> Result<i32, Failure> {
+    let (report, ok, summary) = match ingest::load(manifest, IndustryTable::bundled()) {
+        Ok(ds) => {
+            let summary = format!("dataset {} OK: {} zones in {} layers", ds.version, ds.zones.len(), ds.layers.len());
+            (ds.report, true, summary)
+        }
+        Err(IngestError::Refused { report }) => (report, false, "dataset REFUSED".to_string()),
+        Err(e) => return Err(Failure::Engine(e.into())),
+    };
+    if json {
+        let out = serde_json::json!({ "ok": ok, "summary": summary, "problems": report.problems });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!("{summary}");
+        print!("{}", report::validation_text(&report));
+    }
+    Ok(if ok { EXIT_PERMITTED } else { EXIT_ERROR })
+}

@@ -1,0 +1,16 @@
+//! ecogate: may this project be built here? Siting screening against Chinese ecological zoning layers.
+//!
+//! Data flows one way: files → [`ingest`] → [`zone::Zone`]s → [`index::ZoneIndex`] → [`assess`] (with [`rules`])
+//! → [`report`] / JSON.
+
+pub mod crs;
+pub mod industry;
+pub mod index;
+pub mod ingest;
+pub mod manifest;
+pub mod zone;
+pub mod assess;
+pub mod rules;
+pub mod input;
+pub mod report;
+pub mod cli;
