@@ -1,7 +1,6 @@
 //! Command line: `ecogate check | layers | validate | rules | industries`.
 
 use crate::assess::{Engine, EngineError, Verdict};
-use crate::index::Site;
 use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError};
 use crate::input;
@@ -249,9 +248,6 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
     } else {
         print!("{}", report::assessment_text(&assessment));
-    }
-    if let Site::Point(_) = site {
-        tracing::debug!(verdict = assessment.verdict.as_str(), "checked point");
     }
     Ok(match assessment.verdict {
         Verdict::Permitted => EXIT_PERMITTED,

@@ -348,7 +348,8 @@ mod tests {
         let strip = MultiPolygon(vec![polygon![(x: 113.06, y: 33.04), (x: 113.07, y: 33.04), (x: 113.07, y: 33.06), (x: 113.06, y: 33.06), (x: 113.06, y: 33.04)]]);
         let expected = geodesic_area(&strip);
         let got = hits[0].area_m2.expect("area");
-        assert!((got - expected).abs() / expected < 1e-9, "got {got}, expected {expected}");
+        // Boolean ops snap to a fixed grid: agreement to 1e-7 relative (0.2 m² here).
+        assert!((got - expected).abs() / expected < 1e-7, "got {got}, expected {expected}");
         // About 0.01° × 0.02° at 33°N: ≈ 932 m × 2219 m.
         assert!((got - 2.07e6).abs() < 0.03e6, "{got}");
     }

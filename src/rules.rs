@@ -149,6 +149,11 @@ pub struct Rule {
     /// if its fact is missing the rule applies and the answer says which exception was not claimed.
     #[serde(default)]
     pub unless: Vec<Test>,
+    /// A rule that grants something the project must claim (an exception route such as "linear infrastructure
+    /// inside a red line"): when its facts are missing the rule is simply not claimed, rather than undetermined,
+    /// because it could only make the answer more permissive.
+    #[serde(default)]
+    pub claim: bool,
     pub effect: Effect,
     #[serde(default)]
     pub conditions: Vec<Text>,
@@ -315,6 +320,9 @@ impl Rulebook {
         for r in &self.rules {
             if !ids.insert(r.id.as_str()) {
                 return Err(RulebookError::Invalid(format!("rule id {} appears twice", r.id)));
+            }
+            if r.claim && r.effect == Effect::Prohibited {
+                return Err(RulebookError::Invalid(format!("rule {}: a prohibition cannot be a claim", r.id)));
             }
             if r.applies_to.scope == Scope::Jurisdiction && r.applies_to.admin_codes.is_empty() {
                 return Err(RulebookError::Invalid(format!("rule {}: jurisdiction scope needs admin_codes", r.id)));
@@ -556,6 +564,10 @@ impl Rulebook {
                 }
                 TestResult::Fails(_) => {}
             }
+        }
+        if !missing.is_empty() && rule.claim {
+            let reason = format!("not claimed: the request does not state {}", missing.join(", "));
+            return Evaluation { outcome: Outcome::NotTriggered, reason: Some(reason), missing: vec![], exceptions_not_claimed: vec![] };
         }
         if !missing.is_empty() {
             return Evaluation { outcome: Outcome::Undetermined, reason: None, missing, exceptions_not_claimed: vec![] };

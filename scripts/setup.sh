@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages ecogate needs when they are missing (Debian/Ubuntu), and checks the Rust toolchain.
+# Idempotent: installs nothing when everything is present.
+set -euo pipefail
+
+packages=(
+  libgdal-dev libproj-dev    # the gdal and proj crates link against them
+  clang libclang-dev pkg-config  # bindgen and library discovery
+  gdal-bin                   # ogr2ogr/ogrinfo: test fixtures in other formats
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found: install a Rust toolchain (rustup or Debian's cargo) and re-run" >&2
+  exit 1
+fi
