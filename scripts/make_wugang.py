@@ -925,9 +925,6 @@ class Probe:
     def feature(self, code):
         return [fe for fe in self.feats if fe[1] == code][0]
 
-    def codes_of(self, layer):
-        return [fe[1] for fe in self.feats if fe[0] == layer]
-
 
 def rounded(x, y):
     lon, lat = lonlat_of(x, y)
@@ -1069,6 +1066,8 @@ def cmd_points():
             if cl >= 100.0:
                 found = (lon, lat, h, min(cl, d), d)
                 break
+    if found is None:
+        raise RuntimeError("no near-miss point found around the 石漫滩 level-2 zone")
     lon, lat, h, cl, d = found
     add("shimantan_level2_near_miss", "石漫滩水库二级保护区外约200 m（近距离提示） / ~200 m outside the 石漫滩 level-2 zone",
         lon, lat, h, cl, near=[{"code": "SY410481002-2", "distance_m": round(d, 1)}])
@@ -1107,6 +1106,8 @@ def cmd_points():
                         length_m=round(line_p.Length(), 1),
                         length_in_red_line_m=round(line_p.Intersection(rp).Length(), 1))
             break
+    if road is None:
+        raise RuntimeError("no straight road across %s found" % other_free[1])
     entries.append(road)
 
     # A plain JSON array; the format is described in README.md.

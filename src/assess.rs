@@ -23,7 +23,7 @@ pub enum EngineError {
     Rulebook(#[from] RulebookError),
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// 禁止
@@ -71,7 +71,7 @@ impl Default for AssessOptions {
 }
 
 /// Dataset identity reported with every answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatasetInfo {
     pub id: String,
     pub title: String,
@@ -85,7 +85,7 @@ pub struct DatasetInfo {
     pub admin_codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RulebookRef {
     pub id: String,
     pub version: String,
@@ -143,6 +143,11 @@ impl Engine {
     }
 
     pub fn assess(&self, site: &Site, facts: &Facts) -> Assessment {
+        self.assess_with(site, facts, self.options)
+    }
+
+    /// Assesses with per-request options (e.g. a nearby radius the request chose).
+    pub fn assess_with(&self, site: &Site, facts: &Facts, options: AssessOptions) -> Assessment {
         let (facts_all, derived) = self.rulebook.derive(facts, self.industries);
         let overlaps = self.index.overlaps(site);
         let site_summary = SiteSummary::of(site);
@@ -191,7 +196,7 @@ impl Engine {
         if let Site::Point(p) = site {
             for o in &overlaps {
                 let d = self.index.distance_to_boundary(*p, o.zone);
-                if d < self.options.boundary_warning_m {
+                if d < options.boundary_warning_m {
                     let z = self.index.zone(o.zone);
                     warnings.push(Warning::new(
                         "near_boundary",
@@ -237,7 +242,7 @@ impl Engine {
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
         let nearby = self
             .index
-            .nearby(site, self.options.nearby_radius_m, &exclude)
+            .nearby(site, options.nearby_radius_m, &exclude)
             .into_iter()
             .filter(|n| self.index.zone(n.zone).kind() != ZoneKind::ControlUnit)
             .map(|n| NearbyZone::new(self.index.zone(n.zone), n.distance_m))
@@ -347,7 +352,7 @@ fn summarise(verdict: Verdict, rules: &[AppliedRule], questions: &[Question], co
 }
 
 /// The answer. The same structure serves the CLI's `--json` and the HTTP API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub verdict: Verdict,
     pub verdict_zh: String,
@@ -365,7 +370,7 @@ pub struct Assessment {
     pub engine: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SiteSummary {
     pub geometry_type: &'static str,
     /// The working CRS the site was assessed in.
@@ -406,20 +411,20 @@ impl SiteSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FactsReport {
     pub supplied: Facts,
     pub derived: Vec<DerivedFact>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DerivedFact {
     pub fact: String,
     pub value: FactValue,
     pub because: Text,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ZoneHit {
     pub layer: String,
     pub kind: ZoneKind,
@@ -461,7 +466,7 @@ impl ZoneHit {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppliedRule {
     pub rule_id: String,
     pub title: Text,
@@ -486,7 +491,7 @@ pub struct AppliedRule {
     pub citation: CitationOut,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CitationOut {
     pub instrument: String,
     pub article: String,
@@ -498,14 +503,14 @@ pub struct CitationOut {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Question {
     pub fact: String,
     pub zh: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NearbyZone {
     pub layer: String,
     pub kind: ZoneKind,
@@ -529,7 +534,7 @@ impl NearbyZone {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub code: String,
     pub zh: String,

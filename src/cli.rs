@@ -1,6 +1,6 @@
 //! Command line: `ecogate check | layers | validate | rules | industries`.
 
-use crate::assess::{Engine, EngineError, Verdict};
+use crate::assess::{AssessOptions, Engine, EngineError, Verdict};
 use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError};
 use crate::input;
@@ -53,12 +53,41 @@ pub enum Command {
     },
     /// List the rulebook.
     Rules(DataArgs),
+    /// Serve the HTTP API, OGC API – Features, vector tiles and the map page.
+    Serve(ServeArgs),
     /// Search GB/T 4754-2017 industry codes by code or name.
     Industries {
         query: String,
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Origin allowed to POST from browsers (repeatable); without any, every origin may GET.
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// Largest request body, bytes.
+    #[arg(long, default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Most vertices in one input geometry.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_vertices: usize,
+    /// Per-request time limit, seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_secs: u64,
+    /// Raster base-map tile URL template for the map page (e.g. an intranet tile server); none by default.
+    #[arg(long)]
+    pub base_map_url: Option<String>,
+    /// Folder with the map page's bundled JS/CSS (default: web/ beside the data).
+    #[arg(long)]
+    pub web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +231,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(EXIT_PERMITTED)
         }
         Command::Validate { manifest, json } => validate(&manifest, json),
+        Command::Serve(args) => serve(args),
         Command::Rules(data) => {
             let book = crate::rules::Rulebook::load_dir(&data.rules_path(), IndustryTable::bundled())
                 .map_err(|e| Failure::Engine(e.into()))?;
@@ -239,11 +269,11 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
         return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
     }
-    let mut engine = args.data.engine()?;
-    engine.options.nearby_radius_m = args.radius;
+    let engine = args.data.engine()?;
     let pairs = args.fact_pairs().map_err(Failure::Usage)?;
     let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
-    let assessment = engine.assess(&site, &facts);
+    let options = AssessOptions { nearby_radius_m: args.radius, ..engine.options };
+    let assessment = engine.assess_with(&site, &facts, options);
     if args.data.json {
         println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
     } else {
@@ -255,6 +285,32 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         Verdict::Restricted => EXIT_RESTRICTED,
         Verdict::Undetermined => EXIT_UNDETERMINED,
     })
+}
+
+fn serve(args: ServeArgs) -> Result<i32, Failure> {
+    let engine = args.data.engine()?;
+    let limits = crate::api::Limits {
+        max_body_bytes: args.max_body_bytes,
+        max_vertices: args.max_vertices,
+        request_timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
+    };
+    let config = crate::api::ServiceConfig {
+        limits: limits.clone(),
+        cors_origins: args.cors_origins.clone(),
+        base_map_url: args.base_map_url.clone(),
+        web_dir: args.web_dir.clone().unwrap_or_else(|| default_path(&None, "ECOGATE_WEB", "web")),
+    };
+    let state = std::sync::Arc::new(crate::api::AppState { engine, limits, config });
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.addr)))?;
+        let addr = listener.local_addr().map_err(|e| Failure::Usage(e.to_string()))?;
+        println!("ecogate serving dataset {} at http://{addr}/", state.engine.dataset.version);
+        crate::api::serve(listener, state).await.map_err(|e| Failure::Usage(format!("server error: {e}")))
+    })?;
+    Ok(EXIT_PERMITTED)
 }
 
 fn validate(manifest: &Path, json: bool) -> Result<i32, Failure> {

@@ -97,6 +97,11 @@ impl ZoneIndex {
         &self.zones[id]
     }
 
+    /// Every zone carrying this code (a code may span several features, e.g. across layers of one kind).
+    pub fn find_code(&self, code: &str) -> Vec<ZoneId> {
+        self.zones.iter().enumerate().filter(|(_, z)| z.code == code).map(|(i, _)| i).collect()
+    }
+
     fn part(&self, e: &PartEntry) -> &Polygon<f64> {
         &self.zones[e.zone].geometry.0[e.part]
     }

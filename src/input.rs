@@ -35,6 +35,44 @@ pub enum InputError {
     DegenerateLine,
 }
 
+impl InputError {
+    /// A stable name for the error class (used as the problem type by the API).
+    pub fn slug(&self) -> &'static str {
+        match self {
+            InputError::NotFinite(_) | InputError::OutOfRange { .. } => "invalid-coordinates",
+            InputError::ProjectedAsDegrees { .. } => "projected-as-degrees",
+            InputError::Swapped { .. } => "swapped-coordinates",
+            InputError::GeoJson(_) => "invalid-geojson",
+            InputError::UnsupportedGeometry(_) | InputError::MixedGeometry | InputError::Empty => "unsupported-geometry",
+            InputError::UnclosedRing { .. } | InputError::InvalidPolygon(_) | InputError::ZeroArea | InputError::DegenerateLine => {
+                "invalid-geometry"
+            }
+        }
+    }
+
+    /// The same message in Chinese, for reviewers.
+    pub fn message_zh(&self) -> String {
+        match self {
+            InputError::NotFinite(v) => format!("坐标 {v} 不是有效数字。"),
+            InputError::ProjectedAsDegrees { lon, lat } => {
+                format!("({lon}, {lat}) 像是投影坐标（米），不是经纬度：请以度为单位发送经纬度，或注明坐标系。")
+            }
+            InputError::Swapped { lon, lat } => {
+                format!("({lon}, {lat}) 经纬度可能颠倒：({lat}, {lon}) 才位于中国境内。请先经度（x）后纬度（y）。")
+            }
+            InputError::OutOfRange { lon, lat } => format!("经度 {lon} 或纬度 {lat} 超出范围（经度 −180…180，纬度 −90…90）。"),
+            InputError::GeoJson(m) => format!("GeoJSON 格式错误：{m}"),
+            InputError::UnsupportedGeometry(t) => format!("不支持的几何类型 {t}：请发送点、线、面或其多部件形式。"),
+            InputError::MixedGeometry => "输入混合了点、线、面；每次评估只能是一种。".into(),
+            InputError::Empty => "输入不含任何几何。".into(),
+            InputError::UnclosedRing { ring, .. } => format!("多边形第 {ring} 个环未闭合：首末点不同。"),
+            InputError::InvalidPolygon(m) => format!("多边形无效（如自相交）：{m}"),
+            InputError::ZeroArea => "多边形面积为零。".into(),
+            InputError::DegenerateLine => "线至少需要两个不同的点。".into(),
+        }
+    }
+}
+
 /// Checks a lon/lat pair meant as degrees in the working CRS.
 pub fn check_lon_lat(lon: f64, lat: f64) -> Result<Coord<f64>, InputError> {
     for v in [lon, lat] {

@@ -14,3 +14,4 @@ pub mod rules;
 pub mod input;
 pub mod report;
 pub mod cli;
+pub mod api;

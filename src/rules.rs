@@ -24,7 +24,7 @@ pub enum RulebookError {
 }
 
 /// Bilingual text.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     pub zh: String,
@@ -198,7 +198,7 @@ pub struct Derivation {
     pub note: Text,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum FactValue {
     Bool(bool),
@@ -513,7 +513,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// The outcome of one rule for one zone (or the jurisdiction).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Prohibited,

@@ -10,7 +10,7 @@ use std::fmt;
 /// The layer families ecogate knows. `Other` carries a category string for the further layers the plans name
 /// (畜禽养殖禁养区, 高污染燃料禁燃区, 声环境功能区, 污染地块, 河湖岸线, 地下水保护区 …), so adding such a layer needs a
 /// manifest entry and rules, not code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneKind {
     /// 环境管控单元 (三线一单 environmental control unit).
@@ -113,7 +113,7 @@ enum_strs!(WaterSourceLevel { Level1 => "level1", "一级保护区"; Level2 => "
 enum_strs!(ReserveZone { Core => "core", "核心区"; Buffer => "buffer", "缓冲区"; Experimental => "experimental", "实验区"; Unzoned => "unzoned", "未分区"; });
 
 /// The four dimensions of a unit's access list (生态环境准入清单).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Requirements {
     /// 空间布局约束
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,325 @@
+//! The assessment API and its lookups: `/v1/assessments`, `/v1/rules`, `/v1/industries`, `/v1/zones/{code}`,
+//! `/healthz`, `/readyz`.
+
+use super::error::ApiError;
+use super::AppState;
+use crate::assess::{AssessOptions, Assessment, Engine};
+use crate::index::{Site, ZoneId};
+use crate::input::{self, InputError};
+use crate::rules::Facts;
+use crate::zone::Zone;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use geo::BooleanOps;
+use geojson::{Feature, FeatureCollection, GeoJson, JsonObject};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Body of `POST /v1/assessments`: either this wrapper, or a GeoJSON Feature whose `properties.facts` holds the facts.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentRequest {
+    /// GeoJSON Geometry, Feature or FeatureCollection in lon/lat degrees (CGCS2000 ≈ WGS84).
+    #[schema(value_type = Object)]
+    pub geometry: Value,
+    /// Project facts by name (see `GET /v1/rules` → `facts`): strings, booleans or numbers.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub facts: BTreeMap<String, Value>,
+    /// Radius for nearby zones in metres (default 1000, at most 50000).
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+}
+
+/// `f=geojson` turns the answer into a FeatureCollection of the zones hit (overlap parts for footprints).
+#[derive(Debug, Deserialize, Default)]
+pub struct Format {
+    pub f: Option<String>,
+}
+
+fn input_error(e: InputError, pointer: &str) -> ApiError {
+    ApiError::unprocessable(e.slug(), e.to_string(), e.message_zh()).at(pointer)
+}
+
+fn fact_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(if *b { "yes".into() } else { "no".into() }),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_facts(engine: &Engine, raw: &BTreeMap<String, String>, pointer_prefix: &str) -> Result<Facts, ApiError> {
+    let mut facts = Facts::new();
+    for (k, v) in raw {
+        let value = engine.rulebook.parse_fact(k, v, engine.industries).map_err(|m| {
+            let slug = if engine.rulebook.facts.contains_key(k) { "invalid-fact" } else { "unknown-fact" };
+            ApiError::unprocessable(slug, m, format!("项目信息 {k} 无效：{v}")).at(format!("{pointer_prefix}{k}"))
+        })?;
+        facts.insert(k.clone(), value);
+    }
+    Ok(facts)
+}
+
+fn radius(r: Option<f64>, pointer: &str) -> Result<f64, ApiError> {
+    match r {
+        None => Ok(1000.0),
+        Some(r) if r.is_finite() && (0.0..=50_000.0).contains(&r) => Ok(r),
+        Some(r) => Err(ApiError::unprocessable("invalid-radius", format!("radius {r} must be between 0 and 50000 metres"), "周边范围须在 0–50000 米之间。").at(pointer)),
+    }
+}
+
+/// Counts positions in a GeoJSON value without building geometries, so an oversized input is refused cheaply.
+fn count_positions(v: &Value) -> usize {
+    match v {
+        Value::Array(a) if a.first().is_some_and(Value::is_number) => 1,
+        Value::Array(a) => a.iter().map(count_positions).sum(),
+        Value::Object(o) => o.iter().filter(|(k, _)| k.as_str() != "properties").map(|(_, v)| count_positions(v)).sum(),
+        _ => 0,
+    }
+}
+
+fn site_from_value(state: &AppState, geometry: &Value, pointer: &str) -> Result<Site, ApiError> {
+    let n = count_positions(geometry);
+    if n > state.limits.max_vertices {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-many-vertices",
+            "Too many vertices",
+            format!("the geometry has {n} vertices; the limit is {}", state.limits.max_vertices),
+            format!("几何共有 {n} 个顶点，超过上限 {}。", state.limits.max_vertices),
+        )
+        .at(pointer));
+    }
+    let gj = GeoJson::from_json_value(geometry.clone())
+        .map_err(|e| input_error(InputError::GeoJson(e.to_string()), pointer))?;
+    let geometries: Vec<geojson::Geometry> = match gj {
+        GeoJson::Geometry(g) => vec![g],
+        GeoJson::Feature(f) => f.geometry.into_iter().collect(),
+        GeoJson::FeatureCollection(fc) => fc.features.into_iter().filter_map(|f| f.geometry).collect(),
+    };
+    input::site_from_geometries(&geometries).map_err(|e| input_error(e, pointer))
+}
+
+fn respond(state: &AppState, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
+    match format.f.as_deref() {
+        None | Some("json") => Ok(Json(a).into_response()),
+        Some("geojson") => Ok(geojson_response(&state.engine, site, a)),
+        Some(other) => Err(ApiError::bad_request("invalid-format", format!("unknown format f={other}: use json or geojson"), format!("未知输出格式 f={other}：可选 json 或 geojson。")).at("f")),
+    }
+}
+
+/// `POST /v1/assessments`
+#[utoipa::path(post, path = "/v1/assessments", request_body = AssessmentRequest,
+    params(("f" = Option<String>, Query, description = "json (default) or geojson")),
+    responses((status = 200, body = Assessment), (status = 400, body = super::error::Problem), (status = 422, body = super::error::Problem), (status = 413, body = super::error::Problem)))]
+pub async fn post_assessment(
+    State(state): State<Arc<AppState>>,
+    Query(format): Query<Format>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large",
+                format!("the request body exceeds {} bytes", state.limits.max_body_bytes),
+                format!("请求体超过 {} 字节上限。", state.limits.max_body_bytes))
+        } else {
+            ApiError::bad_request("unreadable-body", e.body_text(), "无法读取请求体。")
+        }
+    })?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"), format!("请求体不是有效的 JSON：{e}"))
+    })?;
+    // A GeoJSON Feature body carries its facts in properties.facts.
+    let (geometry, raw_facts, radius_m, pointer) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
+        let facts = value.pointer("/properties/facts").cloned().unwrap_or(Value::Object(Default::default()));
+        let facts: BTreeMap<String, Value> = serde_json::from_value(facts).map_err(|_| {
+            ApiError::unprocessable("invalid-facts", "properties.facts must be an object of fact names to values", "properties.facts 须为对象。").at("/properties/facts")
+        })?;
+        (value.clone(), facts, value.pointer("/properties/radius_m").and_then(Value::as_f64), "/geometry")
+    } else {
+        let de = &mut serde_json::Deserializer::from_slice(&body);
+        let req: AssessmentRequest = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let pointer = if path == "." { String::new() } else { format!("/{}", path.replace('.', "/")) };
+            ApiError::unprocessable("invalid-request", e.inner().to_string(), format!("请求字段错误：{}", e.inner())).at(pointer)
+        })?;
+        (req.geometry, req.facts, req.radius_m, "/geometry")
+    };
+    let mut strings = BTreeMap::new();
+    for (k, v) in &raw_facts {
+        let s = fact_string(v).ok_or_else(|| {
+            ApiError::unprocessable("invalid-fact", format!("fact {k} must be a string, boolean or number"), format!("项目信息 {k} 须为字符串、布尔值或数字。")).at(format!("/facts/{k}"))
+        })?;
+        strings.insert(k.clone(), s);
+    }
+    let facts = parse_facts(&state.engine, &strings, "/facts/")?;
+    let radius = radius(radius_m, "/radius_m")?;
+    let site = site_from_value(&state, &geometry, pointer)?;
+    let a = state.engine.assess_with(&site, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
+    respond(&state, &site, a, &format)
+}
+
+/// `GET /v1/assessments?lon=..&lat=..&industry=..&nature=..` — a single point; every other parameter is a fact.
+#[utoipa::path(get, path = "/v1/assessments",
+    params(("lon" = f64, Query), ("lat" = f64, Query), ("industry" = Option<String>, Query), ("nature" = Option<String>, Query),
+           ("f" = Option<String>, Query, description = "json (default) or geojson"), ("radius_m" = Option<f64>, Query)),
+    responses((status = 200, body = Assessment), (status = 422, body = super::error::Problem)))]
+pub async fn get_assessment(
+    State(state): State<Arc<AppState>>,
+    Query(mut params): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let number = |params: &mut BTreeMap<String, String>, name: &'static str| -> Result<Option<f64>, ApiError> {
+        params
+            .remove(name)
+            .map(|v| {
+                v.trim().parse::<f64>().map_err(|_| {
+                    ApiError::unprocessable("invalid-coordinates", format!("{name}={v:?} is not a number"), format!("{name}={v:?} 不是数字。")).at(name)
+                })
+            })
+            .transpose()
+    };
+    let lon = number(&mut params, "lon")?;
+    let lat = number(&mut params, "lat")?;
+    let radius_m = number(&mut params, "radius_m")?;
+    let format = Format { f: params.remove("f") };
+    let (Some(lon), Some(lat)) = (lon, lat) else {
+        return Err(ApiError::unprocessable("missing-coordinates", "give lon and lat in degrees", "请提供经度 lon 和纬度 lat（度）。").at(if lon.is_none() { "lon" } else { "lat" }));
+    };
+    let site = input::point_site(lon, lat).map_err(|e| input_error(e, "lon"))?;
+    let facts = parse_facts(&state.engine, &params, "")?;
+    let radius = radius(radius_m, "radius_m")?;
+    let a = state.engine.assess_with(&site, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
+    respond(&state, &site, a, &format)
+}
+
+fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<f64>>, extra: JsonObject) -> Feature {
+    let z: &Zone = engine.index.zone(id);
+    let mut props = JsonObject::new();
+    props.insert("layer".into(), json!(z.layer));
+    props.insert("kind".into(), json!(z.kind()));
+    props.insert("code".into(), json!(z.code));
+    props.insert("name".into(), json!(z.name));
+    props.insert("grade".into(), json!(z.detail.grade()));
+    props.insert("grade_zh".into(), json!(z.detail.grade_zh()));
+    props.extend(extra);
+    let g = geometry.unwrap_or_else(|| z.geometry.clone());
+    Feature {
+        bbox: None,
+        geometry: Some(geojson::Geometry::new(geojson::Value::from(&g))),
+        id: Some(geojson::feature::Id::String(z.code.clone())),
+        properties: Some(props),
+        foreign_members: None,
+    }
+}
+
+fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
+    let mut features = Vec::new();
+    for hit in &a.zones {
+        for id in engine.index.find_code(&hit.code).into_iter().filter(|id| engine.index.zone(*id).layer == hit.layer) {
+            let geometry = match site {
+                Site::Footprint(fp) => Some(engine.index.zone(id).geometry.intersection(fp)),
+                _ => None,
+            };
+            let mut extra = JsonObject::new();
+            extra.insert("role".into(), json!(if geometry.is_some() { "overlap" } else { "zone" }));
+            extra.insert("overlap_area_m2".into(), json!(hit.overlap_area_m2));
+            extra.insert("overlap_share".into(), json!(hit.overlap_share));
+            extra.insert("crossing_length_m".into(), json!(hit.crossing_length_m));
+            features.push(zone_feature(engine, id, geometry, extra));
+        }
+    }
+    let site_geometry = match site {
+        Site::Point(p) => geojson::Value::from(p),
+        Site::Line(l) => geojson::Value::from(l),
+        Site::Footprint(f) => geojson::Value::from(f),
+    };
+    let mut site_props = JsonObject::new();
+    site_props.insert("role".into(), json!("site"));
+    site_props.insert("verdict".into(), json!(a.verdict));
+    features.insert(0, Feature { bbox: None, geometry: Some(geojson::Geometry::new(site_geometry)), id: None, properties: Some(site_props), foreign_members: None });
+    let mut foreign = JsonObject::new();
+    foreign.insert("verdict".into(), json!(a.verdict));
+    foreign.insert("summary".into(), json!(a.summary));
+    foreign.insert("dataset_version".into(), json!(a.dataset.version));
+    foreign.insert("rulebook_version".into(), json!(a.rulebook.version));
+    let fc = FeatureCollection { bbox: None, features, foreign_members: Some(foreign) };
+    let mut resp = Json(fc).into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/geo+json"));
+    resp
+}
+
+/// `GET /v1/zones/{code}` — one zone (all its features) with its requirements, as GeoJSON.
+#[utoipa::path(get, path = "/v1/zones/{code}", params(("code" = String, Path)),
+    responses((status = 200, description = "GeoJSON FeatureCollection of the zone's features"), (status = 404, body = super::error::Problem)))]
+pub async fn get_zone(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Result<Response, ApiError> {
+    let engine = &state.engine;
+    let ids = engine.index.find_code(&code);
+    if ids.is_empty() {
+        return Err(ApiError::not_found(format!("no zone with code {code:?} in dataset {}", engine.dataset.version), format!("数据集中没有编码为 {code} 的分区。")));
+    }
+    let features = ids
+        .into_iter()
+        .map(|id| {
+            let z = engine.index.zone(id);
+            let mut extra = JsonObject::new();
+            extra.insert("requirements".into(), json!(z.requirements));
+            extra.insert("detail".into(), json!(z.detail));
+            extra.insert("subclass".into(), json!(z.subclass));
+            extra.insert("area_m2".into(), json!(crate::index::geodesic_area(&z.geometry)));
+            zone_feature(engine, id, None, extra)
+        })
+        .collect();
+    let mut foreign = JsonObject::new();
+    foreign.insert("dataset_version".into(), json!(engine.dataset.version));
+    let mut resp = Json(FeatureCollection { bbox: None, features, foreign_members: Some(foreign) }).into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/geo+json"));
+    Ok(resp)
+}
+
+/// `GET /v1/rules` — the rulebook: facts with their questions, industry lists, derivations, rules with citations.
+#[utoipa::path(get, path = "/v1/rules", responses((status = 200, description = "The rulebook")))]
+pub async fn get_rules(State(state): State<Arc<AppState>>) -> Response {
+    Json(&state.engine.rulebook).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IndustryQuery {
+    pub q: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/industries?q=水泥` — search GB/T 4754-2017 by code prefix or Chinese/English name.
+#[utoipa::path(get, path = "/v1/industries", params(("q" = Option<String>, Query), ("limit" = Option<usize>, Query)),
+    responses((status = 200, description = "Matching industries")))]
+pub async fn get_industries(State(state): State<Arc<AppState>>, Query(q): Query<IndustryQuery>) -> Response {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let hits = state.engine.industries.search(q.q.as_deref().unwrap_or(""), limit);
+    Json(json!({ "edition": crate::industry::EDITION, "items": hits })).into_response()
+}
+
+/// `GET /healthz` — the process is up.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /readyz` — a dataset and rulebook are loaded; names their versions.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready")))]
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    Json(json!({
+        "status": "ready",
+        "dataset": state.engine.dataset.id,
+        "dataset_version": state.engine.dataset.version,
+        "rulebook_version": state.engine.rulebook.version,
+        "zones": state.engine.index.zones().len(),
+    }))
+    .into_response()
+}
