@@ -1,7 +1,9 @@
 //! OGC API – Features, Part 1 Core, over the zone layers (one collection per manifest layer), in CRS84 GeoJSON.
 
 use super::AppState;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
+use axum::routing::get;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum::Router;
@@ -9,7 +11,23 @@ use serde_json::json;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
+    Router::new().route("/", get(root))
+}
+
+/// `GET /`: the OGC landing page for JSON clients (`f=json`, or an Accept header preferring JSON, as GDAL and QGIS
+/// send), the map page for browsers.
+async fn root(State(state): State<Arc<AppState>>, Query(q): Query<std::collections::BTreeMap<String, String>>, headers: HeaderMap) -> Response {
+    let accept = headers.get(axum::http::header::ACCEPT).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let wants_json = match q.get("f").map(String::as_str) {
+        Some("json") => true,
+        Some(_) => false,
+        None => accept.contains("json") && !accept.contains("text/html"),
+    };
+    if wants_json {
+        landing_response(&state, &headers)
+    } else {
+        super::page::index_html(&state)
+    }
 }
 
 /// The base URL clients used to reach us (Host header), for absolute links.
