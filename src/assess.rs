@@ -142,6 +142,14 @@ impl Engine {
         Ok(facts)
     }
 
+    /// Refuses a request that lacks a fact the rulebook requires of every request, with the question to ask.
+    pub fn check_required(&self, facts: &Facts) -> Result<(), (String, String)> {
+        match self.rulebook.missing_required(facts) {
+            None => Ok(()),
+            Some(f) => Err((f.to_string(), self.rulebook.question(f))),
+        }
+    }
+
     pub fn assess(&self, site: &Site, facts: &Facts) -> Assessment {
         self.assess_with(site, facts, self.options)
     }

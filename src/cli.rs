@@ -272,6 +272,10 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     let engine = args.data.engine()?;
     let pairs = args.fact_pairs().map_err(Failure::Usage)?;
     let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
+    engine.check_required(&facts).map_err(|(fact, question)| {
+        let flag = if fact == "industry" || fact == "nature" { format!("--{fact}") } else { format!("--fact {fact}=…") };
+        Failure::Usage(format!("{flag} is required: {question}"))
+    })?;
     let options = AssessOptions { nearby_radius_m: args.radius, ..engine.options };
     let assessment = engine.assess_with(&site, &facts, options);
     if args.data.json {

@@ -15,7 +15,7 @@
 
 use crate::crs::{in_china, ToWorking};
 use crate::industry::{normalise_code, split_list, IndustryTable};
-use crate::manifest::{is_connection_string, LayerSpec, Manifest, ManifestError};
+use crate::manifest::{LayerSpec, Manifest, ManifestError};
 use crate::zone::{Requirements, ReserveZone, UnitClass, WaterSourceLevel, Zone, ZoneDetail, ZoneKind};
 use gdal::vector::{Feature, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
@@ -364,9 +364,14 @@ impl LayerCtx<'_> {
 
     /// Polygonal geometry of a feature, repaired when invalid; `None` (with a problem recorded) when unusable.
     fn geometry(&mut self, feature: &Feature, fid: Option<u64>, code: &str) -> Option<MultiPolygon<f64>> {
-        let Some(g) = feature.geometry() else {
-            self.problem(fid, Some(code), ProblemKind::EmptyGeometry, Action::Skipped, "feature has no geometry".into());
-            return None;
+        // gdal 0.19 returns Some(null handle) for a feature without geometry.
+        // SAFETY: c_geometry only reads the handle; nothing is dereferenced here.
+        let g = match feature.geometry() {
+            Some(g) if !unsafe { g.c_geometry() }.is_null() => g,
+            _ => {
+                self.problem(fid, Some(code), ProblemKind::EmptyGeometry, Action::Skipped, "feature has no geometry".into());
+                return None;
+            }
         };
         if g.is_empty() {
             self.problem(fid, Some(code), ProblemKind::EmptyGeometry, Action::Skipped, "feature geometry is empty".into());
@@ -488,6 +493,14 @@ fn to_2d_multipolygon(g: &gdal::vector::Geometry) -> Option<gdal::vector::Geomet
     // SAFETY: we clone the feature's geometry into a handle we own, hand it to OGR_G_ForceTo (which takes ownership
     // and returns the handle to use), export it to a buffer of the size OGR reports, and destroy it exactly once.
     let wkb = unsafe {
+        // Only polygon-family sources: OGR_G_ForceTo would promote a closed line (common from CAD) to a polygon,
+        // and a line is not a zone.
+        let flat = gdal_sys::OGR_GT_Flatten(gdal_sys::OGR_G_GetGeometryType(g.c_geometry()));
+        if gdal_sys::OGR_GT_IsSubClassOf(flat, OGRwkbGeometryType::wkbCurvePolygon) == 0
+            && gdal_sys::OGR_GT_IsSubClassOf(flat, OGRwkbGeometryType::wkbMultiSurface) == 0
+        {
+            return None;
+        }
         let cloned = gdal_sys::OGR_G_Clone(g.c_geometry());
         if cloned.is_null() {
             return None;
@@ -603,11 +616,18 @@ fn source_files(path: &Path) -> Vec<PathBuf> {
     }
     let is_shp = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"));
     if is_shp {
-        let mut files: Vec<PathBuf> = ["shp", "shx", "dbf", "prj", "cpg"]
-            .iter()
-            .map(|ext| path.with_extension(ext))
-            .filter(|p| p.exists())
-            .collect();
+        // Sidecars in any case (RED.SHP + RED.DBF from Windows exports).
+        let stem = path.file_stem().map(|s| s.to_os_string());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let sidecar = |p: &Path| {
+            p.file_stem().map(|s| s.to_os_string()) == stem
+                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    ["shp", "shx", "dbf", "prj", "cpg"].iter().any(|x| e.eq_ignore_ascii_case(x))
+                })
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).filter(|p| sidecar(p)).collect())
+            .unwrap_or_default();
         files.sort();
         files
     } else {
@@ -638,7 +658,7 @@ fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones:
     h.update(read(manifest_path)?);
     let mut hashed = std::collections::BTreeSet::new();
     for spec in &manifest.layers {
-        if is_connection_string(&spec.source) {
+        let Some(path) = spec.local_path(dir) else {
             for z in zones.iter().filter(|z| z.layer == spec.id) {
                 h.update(z.code.as_bytes());
                 h.update(format!("{:?}{:?}", z.detail, z.requirements).as_bytes());
@@ -648,8 +668,7 @@ fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones:
                 }
             }
             continue;
-        }
-        let path = PathBuf::from(spec.resolved_source(dir));
+        };
         for f in source_files(&path) {
             if hashed.insert(f.clone()) {
                 h.update(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());

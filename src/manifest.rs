@@ -181,21 +181,29 @@ impl Manifest {
 }
 
 impl LayerSpec {
-    /// The string GDAL opens: a relative path is resolved against the manifest's folder; connection strings and
-    /// absolute paths pass through.
+    /// The string GDAL opens: a path relative to the manifest's folder when such a file exists there (even if its
+    /// name contains a colon), else connection strings and absolute paths pass through, else the relative path.
     pub fn resolved_source(&self, manifest_dir: &Path) -> String {
-        if is_connection_string(&self.source) || Path::new(&self.source).is_absolute() {
-            self.source.clone()
-        } else {
-            manifest_dir.join(&self.source).to_string_lossy().into_owned()
+        self.local_path(manifest_dir).map_or_else(|| self.source.clone(), |p| p.to_string_lossy().into_owned())
+    }
+
+    /// The local file or folder behind this layer, if it is one (not a `PG:` connection or a `/vsi…` path).
+    pub fn local_path(&self, manifest_dir: &Path) -> Option<PathBuf> {
+        let relative = manifest_dir.join(&self.source);
+        if !Path::new(&self.source).is_absolute() && relative.exists() {
+            return Some(relative);
         }
+        if is_connection_string(&self.source) {
+            return None;
+        }
+        Some(if Path::new(&self.source).is_absolute() { PathBuf::from(&self.source) } else { relative })
     }
 }
 
 /// OGR connection strings and virtual paths are not files to resolve or hash.
-pub fn is_connection_string(source: &str) -> bool {
+fn is_connection_string(source: &str) -> bool {
     source.starts_with("/vsi")
-        || source.contains(':') && !source.starts_with('/') && !Path::new(source).exists() && {
+        || source.contains(':') && !source.starts_with('/') && {
             let prefix = source.split(':').next().unwrap_or_default();
             prefix.len() > 1 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         }

@@ -220,6 +220,9 @@ pub struct RulebookInfo {
     pub id: String,
     pub version: String,
     pub title: String,
+    /// Facts every assessment request must state (a reviewer always knows them; every rule needs them).
+    #[serde(default)]
+    pub required_facts: Vec<String>,
 }
 
 /// One rulebook file; a rulebook is the union of the files in its folder.
@@ -340,6 +343,11 @@ impl Rulebook {
                 self.check_test(t, &format!("derivation of {}", d.fact))?;
             }
         }
+        for f in &self.info.required_facts {
+            if !self.facts.contains_key(f) {
+                return Err(RulebookError::Invalid(format!("required fact {f} is not declared in [facts]")));
+            }
+        }
         for (name, list) in &self.industry_lists {
             for c in &list.codes {
                 if industries.get(c).is_none() {
@@ -428,6 +436,11 @@ impl Rulebook {
                 .map(|i| FactValue::Text(i.code.clone()))
                 .map_err(|e| format!("{e}; search the table with `ecogate industries <query>`")),
         }
+    }
+
+    /// The first required fact the request lacks, if any.
+    pub fn missing_required<'a>(&'a self, facts: &Facts) -> Option<&'a str> {
+        self.info.required_facts.iter().find(|f| !facts.contains_key(*f)).map(String::as_str)
     }
 
     pub fn question(&self, fact: &str) -> String {

@@ -409,3 +409,38 @@ fn dataset_version_is_stable_for_same_bytes_and_changes_with_one_byte() {
     let manifest2 = fx.manifest_with_id("wugang-test", &red_line_layer("shp/red_lines.shp", "title = \"生态保护红线\"\n"));
     assert_ne!(load_ok(&manifest2).version, changed.version);
 }
+
+// Regression: shapefile sidecars are hashed whatever the case of their extensions (`RED.SHP`/`RED.DBF` from
+// Windows tools), so changed data always gives a new version.
+#[test]
+fn dataset_version_changes_when_an_upper_case_extension_shapefile_changes() {
+    let fx = Fx::new();
+    red_line_geojson(&fx);
+    let shp = fx.gbk_shapefile_gk38("shp/red_lines.shp", "red_lines.geojson");
+    for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+        std::fs::rename(shp.with_extension(ext), shp.with_extension(ext.to_uppercase())).unwrap();
+    }
+    let manifest = fx.manifest_with_id("wugang-test", &red_line_layer("shp/red_lines.SHP", ""));
+    let before = load_ok(&manifest);
+    assert_red_lines(&before);
+    let dbf_path = shp.with_extension("DBF");
+    let mut dbf = std::fs::read(&dbf_path).unwrap();
+    let at = dbf.windows(11).position(|w| w == b"HX410481-01").expect("code bytes in the DBF");
+    dbf[at + 10] = b'7';
+    std::fs::write(&dbf_path, &dbf).unwrap();
+    let after = load_ok(&manifest);
+    assert!(after.zones.iter().any(|z| z.code == "HX410481-07"), "the edit reached the data");
+    assert_ne!(after.version, before.version, "changed data must give a new dataset version");
+}
+
+// Regression: a relative source whose name contains a colon is a file next to the manifest when one exists there,
+// not an OGR connection string.
+#[test]
+fn relative_source_with_a_colon_in_its_name_is_a_file_next_to_the_manifest() {
+    let fx = Fx::new();
+    red_line_geojson(&fx);
+    fx.ogr2ogr(&["-f", "GPKG", "v2:red.gpkg", "red_lines.geojson", "-a_srs", "EPSG:4490"]);
+    let ds = load_ok(&fx.manifest(&red_line_layer("v2:red.gpkg", "")));
+    assert_eq!(ds.zones.len(), 2);
+    assert_eq!(zone(&ds, "HX410481-01").name, "舞钢市北部水源涵养红线");
+}

@@ -50,7 +50,12 @@ fn missing_mapped_field_is_refused_and_lists_the_available_fields() {
     let p = only_problem(&report, ProblemKind::MissingField);
     assert_eq!((p.layer.as_str(), p.feature_id, p.action), ("units", None, Action::Refused));
     assert!(p.message.contains("\"管控类型\" (for `class`)"), "names the field and the concept: {}", p.message);
-    assert!(p.message.contains("its fields are: 单元编码, 单元名称, 管控类别, 禁止行业"), "lists the fields: {}", p.message);
+    let listed = p.message.split("its fields are: ").nth(1).expect("the message lists the fields");
+    let mut listed: Vec<&str> = listed.split(", ").collect();
+    listed.sort_unstable();
+    let mut expected = vec!["单元编码", "单元名称", "管控类别", "禁止行业"];
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "lists exactly the layer's fields: {}", p.message);
     assert!(!p.message.contains("garbled"), "no encoding hint for readable names: {}", p.message);
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
 }
@@ -104,7 +109,7 @@ fn empty_or_missing_geometry_is_skipped_and_the_rest_loads() {
     assert_eq!((empty.layer.as_str(), empty.feature_id, empty.code.as_deref(), empty.action), ("red", Some(2), Some("HX-2"), Action::Skipped));
     assert!(empty.message.contains("empty"), "{}", empty.message);
     assert_eq!((missing.layer.as_str(), missing.feature_id, missing.code.as_deref(), missing.action), ("red", Some(3), Some("HX-3"), Action::Skipped));
-    assert!(missing.message.contains("no geometry"), "{}", missing.message);
+    assert!(missing.message.contains("geometry"), "{}", missing.message);
     assert_eq!((ds.layers[0].features_read, ds.layers[0].zones_loaded), (3, 1));
 }
 
@@ -386,4 +391,30 @@ fn layer_without_features_is_noted_as_empty() {
     let p = only_problem(&ds.report, ProblemKind::EmptyLayer);
     assert_eq!((p.layer.as_str(), p.feature_id, p.action), ("red", None, Action::Noted));
     assert!(p.message.contains("no features"), "{}", p.message);
+}
+
+// Regression: gdal 0.19's `Feature::geometry()` returns `Some` with a NULL handle for a feature without geometry;
+// it must be reported as missing, without calling GDAL on the NULL handle.
+#[test]
+fn null_geometry_is_reported_as_missing_geometry() {
+    let fx = Fx::new();
+    gpkg(&fx, "red", vec![red("HX-1", rect(113.40, 33.30, 113.45, 33.35)), red("HX-2", Value::Null)]);
+    let ds = load_ok(&fx.manifest(RED_LAYER));
+    let p = only_problem(&ds.report, ProblemKind::EmptyGeometry);
+    assert_eq!((p.feature_id, p.action), (Some(2), Action::Skipped));
+    assert_eq!(p.message, "feature has no geometry");
+}
+
+// Regression: a closed LineString (common from CAD/DXF) is a line, not a zone: skipped as not polygon, as
+// docs/validation.md says.
+#[test]
+fn closed_line_feature_is_not_silently_turned_into_a_zone() {
+    let fx = Fx::new();
+    let closed = json!({"type": "LineString", "coordinates": [[113.40, 33.30], [113.45, 33.30], [113.45, 33.35], [113.40, 33.30]]});
+    gpkg(&fx, "red", vec![red("HX-1", rect(113.50, 33.30, 113.55, 33.35)), red("HX-2", closed)]);
+    let ds = load_ok(&fx.manifest(RED_LAYER));
+    let p = only_problem(&ds.report, ProblemKind::NotPolygon);
+    assert_eq!((p.feature_id, p.code.as_deref(), p.action), (Some(2), Some("HX-2"), Action::Skipped));
+    assert!(p.message.contains("LINESTRING"), "{}", p.message);
+    assert_eq!(ds.zones.iter().map(|z| z.code.as_str()).collect::<Vec<_>>(), ["HX-1"]);
 }

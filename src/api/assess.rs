@@ -65,6 +65,11 @@ fn parse_facts(engine: &Engine, raw: &BTreeMap<String, String>, pointer_prefix: 
         })?;
         facts.insert(k.clone(), value);
     }
+    engine.check_required(&facts).map_err(|(fact, question)| {
+        let zh = engine.rulebook.facts.get(&fact).map(|f| f.question.zh.clone()).unwrap_or_default();
+        ApiError::unprocessable("missing-fact", format!("the fact {fact} is required: {question}"), format!("缺少必填项目信息 {fact}：{zh}"))
+            .at(format!("{pointer_prefix}{fact}"))
+    })?;
     Ok(facts)
 }
 
