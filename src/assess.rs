@@ -12,7 +12,6 @@ use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rul
 use crate::zone::{Requirements, Zone, ZoneKind};
 use geo::Centroid;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -371,6 +370,8 @@ pub struct Assessment {
     pub rules: Vec<AppliedRule>,
     /// Questions whose answers would decide undetermined rules.
     pub questions: Vec<Question>,
+    /// Zones of other kinds within the radius that the site does not touch, nearest first (so the first of each kind
+    /// is the nearest zone of that kind).
     pub nearby: Vec<NearbyZone>,
     pub warnings: Vec<Warning>,
     pub dataset: DatasetInfo,
@@ -432,8 +433,9 @@ pub struct DerivedFact {
     pub because: Text,
 }
 
+/// Which zone: the identity shared by hits and nearby zones.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ZoneHit {
+pub struct ZoneRef {
     pub layer: String,
     pub kind: ZoneKind,
     pub code: String,
@@ -443,6 +445,25 @@ pub struct ZoneHit {
     pub grade: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_zh: Option<String>,
+}
+
+impl ZoneRef {
+    fn of(z: &Zone) -> ZoneRef {
+        ZoneRef {
+            layer: z.layer.clone(),
+            kind: z.kind(),
+            code: z.code.clone(),
+            name: z.name.clone(),
+            grade: z.detail.grade().map(str::to_string),
+            grade_zh: z.detail.grade_zh().map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ZoneHit {
+    #[serde(flatten)]
+    pub zone: ZoneRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subclass: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -459,12 +480,7 @@ pub struct ZoneHit {
 impl ZoneHit {
     fn new(z: &Zone, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
         ZoneHit {
-            layer: z.layer.clone(),
-            kind: z.kind(),
-            code: z.code.clone(),
-            name: z.name.clone(),
-            grade: z.detail.grade().map(str::to_string),
-            grade_zh: z.detail.grade_zh().map(str::to_string),
+            zone: ZoneRef::of(z),
             subclass: z.subclass.clone(),
             overlap_area_m2: area,
             overlap_share: share,
@@ -520,25 +536,14 @@ pub struct Question {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NearbyZone {
-    pub layer: String,
-    pub kind: ZoneKind,
-    pub code: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade: Option<String>,
+    #[serde(flatten)]
+    pub zone: ZoneRef,
     pub distance_m: f64,
 }
 
 impl NearbyZone {
     fn new(z: &Zone, distance_m: f64) -> NearbyZone {
-        NearbyZone {
-            layer: z.layer.clone(),
-            kind: z.kind(),
-            code: z.code.clone(),
-            name: z.name.clone(),
-            grade: z.detail.grade().map(str::to_string),
-            distance_m: (distance_m * 10.0).round() / 10.0,
-        }
+        NearbyZone { zone: ZoneRef::of(z), distance_m: (distance_m * 10.0).round() / 10.0 }
     }
 }
 
@@ -553,13 +558,4 @@ impl Warning {
     fn new(code: &str, zh: &str, en: &str) -> Warning {
         Warning { code: code.into(), zh: zh.into(), en: en.into() }
     }
-}
-
-/// Per-kind nearest distances, for the report's near-miss table.
-pub fn nearest_by_kind(nearby: &[NearbyZone]) -> BTreeMap<ZoneKind, &NearbyZone> {
-    let mut out: BTreeMap<ZoneKind, &NearbyZone> = BTreeMap::new();
-    for n in nearby {
-        out.entry(n.kind).or_insert(n);
-    }
-    out
 }

@@ -39,8 +39,8 @@ pub fn assessment_text(a: &Assessment) -> String {
 
     let _ = writeln!(s, "\nZones hit 涉及分区 ({}):", a.zones.len());
     for z in &a.zones {
-        let grade = z.grade_zh.clone().or_else(|| z.grade.clone()).unwrap_or_default();
-        let _ = write!(s, "  [{}] {} {} {}", z.kind, z.code, z.name, grade);
+        let grade = z.zone.grade_zh.clone().or_else(|| z.zone.grade.clone()).unwrap_or_default();
+        let _ = write!(s, "  [{}] {} {} {}", z.zone.kind, z.zone.code, z.zone.name, grade);
         if let (Some(m2), Some(share)) = (z.overlap_area_m2, z.overlap_share) {
             let _ = write!(s, " — overlap {:.1} m² ({:.1}% of footprint)", m2, share * 100.0);
         }
@@ -92,7 +92,7 @@ pub fn assessment_text(a: &Assessment) -> String {
     if !a.nearby.is_empty() {
         let _ = writeln!(s, "\nNearby 周边分区 (within radius):");
         for n in &a.nearby {
-            let _ = writeln!(s, "  {:>8.1} m  [{}] {} {} {}", n.distance_m, n.kind, n.code, n.name, n.grade.as_deref().unwrap_or(""));
+            let _ = writeln!(s, "  {:>8.1} m  [{}] {} {} {}", n.distance_m, n.zone.kind, n.zone.code, n.zone.name, n.zone.grade.as_deref().unwrap_or(""));
         }
     }
     if !a.warnings.is_empty() {

@@ -53,7 +53,7 @@ fn fired<'a>(a: &'a Assessment, rule: &str) -> &'a ecogate::assess::AppliedRule 
 }
 
 fn zone_codes(a: &Assessment) -> Vec<&str> {
-    let mut v: Vec<&str> = a.zones.iter().map(|z| z.code.as_str()).collect();
+    let mut v: Vec<&str> = a.zones.iter().map(|z| z.zone.code.as_str()).collect();
     v.sort();
     v
 }
@@ -76,7 +76,7 @@ fn test_points_hit_exactly_the_zones_the_generator_computed() {
 fn shimantan_level1_point_is_only_in_level1() {
     let a = assess(&shimantan_level1(), &[]);
     assert!(zone_codes(&a).contains(&"SY410481002-1"));
-    assert!(a.zones.iter().all(|z| z.kind.as_str() != "red_line"), "{:?}", zone_codes(&a));
+    assert!(a.zones.iter().all(|z| z.zone.kind.as_str() != "red_line"), "{:?}", zone_codes(&a));
 }
 
 // ---------------------------------------------------------------- water sources, 水污染防治法
@@ -204,7 +204,7 @@ fn expressway_crossing_red_line_as_linear_infrastructure_is_restricted_with_cond
     assert!(r.citation.instrument.contains("自然资发〔2022〕142号"));
     assert_eq!(outcome(&a, "redline-142-prohibited"), Outcome::NotTriggered);
     // The crossing length is measured (the generator computed ≈ 4394 m inside the red line).
-    let hit = a.zones.iter().find(|z| z.code == "HN-STBH-0481-004").expect("red line hit");
+    let hit = a.zones.iter().find(|z| z.zone.code == "HN-STBH-0481-004").expect("red line hit");
     let len = hit.crossing_length_m.expect("length");
     assert!((len - 4394.0).abs() < 5.0, "crossing length {len}");
 }
@@ -384,7 +384,7 @@ fn point_outside_coverage_is_undetermined() {
 #[test]
 fn site_200m_outside_level2_zone_reports_the_near_miss() {
     let a = assess(&point("shimantan_level2_near_miss"), &[]);
-    let n = a.nearby.iter().find(|n| n.code == "SY410481002-2").expect("level-2 zone listed as nearby");
+    let n = a.nearby.iter().find(|n| n.zone.code == "SY410481002-2").expect("level-2 zone listed as nearby");
     assert!((n.distance_m - 200.1).abs() < 2.0, "distance {}", n.distance_m);
 }
 
@@ -410,7 +410,7 @@ fn footprint_across_level2_edge_reports_overlap_area_and_share() {
     let a = assess(&Site::Footprint(MultiPolygon(vec![sq])), &[("industry", "1411"), ("nature", "new"), ("discharges_pollutants", "yes")]);
     let area = a.site.area_m2.expect("footprint area");
     assert!((area - 40_000.0).abs() < 400.0, "≈ 200 m × 200 m: {area}");
-    let z = a.zones.iter().find(|z| z.code == "SY410481001-2").expect("level 2 hit");
+    let z = a.zones.iter().find(|z| z.zone.code == "SY410481001-2").expect("level 2 hit");
     assert!((z.overlap_share.expect("share") - 1.0).abs() < 1e-6);
     assert_eq!(a.verdict, Verdict::Prohibited);
 }

@@ -228,7 +228,7 @@ fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<
 fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
     let mut features = Vec::new();
     for hit in &a.zones {
-        for id in engine.index.find_code(&hit.code).into_iter().filter(|id| engine.index.zone(*id).layer == hit.layer) {
+        for id in engine.index.find_code(&hit.zone.code).into_iter().filter(|id| engine.index.zone(*id).layer == hit.zone.layer) {
             let geometry = match site {
                 Site::Footprint(fp) => Some(engine.index.zone(id).geometry.intersection(fp)),
                 _ => None,
