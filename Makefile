@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run test sample clean
+.PHONY: setup build run web test sample
 
 setup:
 	@bash scripts/setup.sh
@@ -9,12 +9,15 @@ setup:
 build: setup
 	$(CARGO) build --release --locked
 
-# Lists the sample dataset's layers and assesses a new cement plant in the 田岗水库 level-2 zone (exits 0 whatever
-# the verdict: the verdict is the output).
-run: build
+# Serves the bundled sample dataset: API, OGC API – Features, vector tiles and the map page at the printed URL.
+ADDR ?= 127.0.0.1:8080
+run: build web
 	./target/release/ecogate layers
-	./target/release/ecogate check --lon 113.447392 --lat 33.317817 --industry 3011 --nature new --discharges yes; \
-	  code=$$?; [ $$code -le 5 ] || exit $$code
+	./target/release/ecogate serve --addr $(ADDR)
+
+# The map page's JavaScript (maplibre-gl from npm), vendored into web/vendor/.
+web:
+	@bash scripts/vendor-web.sh
 
 test: setup
 	$(CARGO) test --locked
