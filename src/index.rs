@@ -119,6 +119,17 @@ impl ZoneIndex {
         out
     }
 
+    /// Zones whose geometry intersects the rectangle, boundary included, in index order (a degenerate rectangle, a
+    /// point or a segment, is allowed). The R-tree picks the parts whose envelope meets the rectangle; each is then
+    /// tested exactly, so a rectangle inside a hole or a concave bay of a zone does not select it.
+    pub fn zones_in_rect(&self, rect: Rect<f64>) -> Vec<ZoneId> {
+        let mut out: Vec<ZoneId> =
+            self.candidates(rect).into_iter().filter(|e| self.part(e).intersects(&rect)).map(|e| e.zone).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     fn candidates(&self, rect: Rect<f64>) -> Vec<&PartEntry> {
         let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         self.tree.locate_in_envelope_intersecting(&env).collect()
@@ -341,6 +352,33 @@ mod tests {
         assert_eq!(idx.zones_at(Point::new(113.505, 33.505)), vec![0]);
         assert_eq!(idx.zones_at(Point::new(113.005, 33.005)), vec![0]);
         assert!(idx.zones_at(Point::new(113.25, 33.25)).is_empty());
+    }
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Rect<f64> {
+        Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 })
+    }
+
+    #[test]
+    fn rect_query_tests_the_polygon_not_its_envelope() {
+        let mp = MultiPolygon(vec![square(113.5, 33.5, 0.01)]);
+        let idx = ZoneIndex::new(vec![donut(), zone("FAR", mp)]);
+        // Inside the donut's hole: within its envelope, outside the polygon.
+        assert!(idx.zones_in_rect(rect(113.045, 33.045, 113.055, 33.055)).is_empty());
+        // Overlapping the ring, touching only a corner, and degenerate (a point within the ring).
+        assert_eq!(idx.zones_in_rect(rect(112.9, 32.9, 113.01, 33.01)), vec![0]);
+        assert_eq!(idx.zones_in_rect(rect(112.9, 32.9, 113.0, 33.0)), vec![0]);
+        assert_eq!(idx.zones_in_rect(rect(113.02, 33.02, 113.02, 33.02)), vec![0]);
+        // Both zones, in index order, each once although the box meets several of their edges.
+        assert_eq!(idx.zones_in_rect(rect(112.0, 32.0, 114.0, 34.0)), vec![0, 1]);
+        assert!(idx.zones_in_rect(rect(113.2, 33.2, 113.3, 33.3)).is_empty());
+    }
+
+    #[test]
+    fn rect_query_finds_every_part_of_a_multipolygon() {
+        let mp = MultiPolygon(vec![square(113.0, 33.0, 0.01), square(113.5, 33.5, 0.01)]);
+        let idx = ZoneIndex::new(vec![zone("MULTI", mp)]);
+        assert_eq!(idx.zones_in_rect(rect(113.505, 33.505, 113.6, 33.6)), vec![0]);
+        assert!(idx.zones_in_rect(rect(113.2, 33.2, 113.3, 33.3)).is_empty());
     }
 
     #[test]

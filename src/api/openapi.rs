@@ -1,5 +1,6 @@
 //! The OpenAPI 3 document, generated from the handler annotations and the response types.
 
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use utoipa::OpenApi;
@@ -15,11 +16,23 @@ use utoipa::OpenApi;
         super::assess::get_industries,
         super::assess::healthz,
         super::assess::readyz,
+        super::ogc::root,
+        super::ogc::conformance,
+        super::ogc::collections,
+        super::ogc::collection,
+        super::ogc::items,
+        super::ogc::feature,
     ),
-    components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment))
+    components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment,
+        super::ogc::LandingPage, super::ogc::Conformance, super::ogc::Collections, super::ogc::Collection,
+        super::ogc::FeatureCollectionPage, super::ogc::Link))
 )]
 pub struct ApiDoc;
 
+/// Served as `application/vnd.oai.openapi+json;version=3.0`, the media type the landing page's `service-desc` link
+/// announces (OGC API – Features, OpenAPI 3.0 conformance class).
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut resp = Json(ApiDoc::openapi()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.oai.openapi+json;version=3.0"));
+    resp
 }
