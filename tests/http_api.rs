@@ -3,16 +3,12 @@
 #[path = "common/server.rs"]
 mod server;
 
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use serde_json::{json, Value};
-use server::Server;
+use server::{client, Server};
 
 const LEVEL2: (f64, f64) = (113.447392, 33.317817);
 const GENERAL: (f64, f64) = (113.586555, 33.353639);
-
-fn client() -> Client {
-    Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("client")
-}
 
 fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status);

@@ -3,114 +3,29 @@
 
 #[path = "common/fixtures.rs"]
 mod fixtures;
+#[path = "common/server.rs"]
+mod server;
 
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
-use std::io::Read;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use server::{client, Server};
+use std::process::{Command, Output};
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const LAYERS: [&str; 6] = ["control_units", "red_lines", "water_sources", "reserves", "no_farming", "fuel_ban"];
 
-/// A running `ecogate serve`; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    port: u16,
-    log: tempfile::NamedTempFile,
+/// The OGC client calls these tests make, on the shared test server.
+trait Ogc {
+    fn get(&self, path: &str) -> Response;
+    fn ok(&self, path: &str, media_type: &str) -> Value;
+    fn problem(&self, path: &str, status: u16) -> Value;
+    fn oapif(&self) -> String;
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> Client {
-    Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("HTTP client")
-}
-
-/// A port nobody listens on now (the listener is dropped before the server binds it).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local address").port()
-}
-
-impl Server {
-    /// The server on the bundled dataset (data/wugang/dataset.toml).
-    fn start() -> Server {
-        Server::start_with(&[])
-    }
-
-    /// The server with extra `serve` arguments (e.g. `--dataset`). Retries on another port if the chosen one was taken
-    /// between probing and binding.
-    fn start_with(extra: &[OsString]) -> Server {
-        let mut last = String::new();
-        for _ in 0..3 {
-            let port = free_port();
-            let log = tempfile::NamedTempFile::new().expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_ecogate"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env_remove("ECOGATE_DATASET")
-                .env_remove("ECOGATE_RULES")
-                .arg("serve")
-                .args(extra)
-                .args(["--addr", &format!("127.0.0.1:{port}")])
-                .stdout(Stdio::null())
-                .stderr(log.reopen().expect("log handle"))
-                .spawn()
-                .expect("start ecogate serve");
-            let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), port, log };
-            match server.wait_ready() {
-                Ok(()) => return server,
-                Err(e) if e.contains("cannot listen") => last = e,
-                Err(e) => panic!("{e}"),
-            }
-        }
-        panic!("could not start the server on a free port: {last}");
-    }
-
-    /// Polls `/readyz` until it answers 200, the process exits, or 60 s pass.
-    fn wait_ready(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let http = Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().unwrap();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("child status") {
-                return Err(format!("ecogate serve exited ({status}) before it was ready: {}", self.log_text()));
-            }
-            if let Ok(r) = http.get(format!("{}/readyz", self.base)).send() {
-                if r.status().is_success() {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!("ecogate serve not ready within 60 s: {}", self.log_text()));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn log_text(&self) -> String {
-        let mut s = String::new();
-        let _ = self.log.reopen().and_then(|mut f| f.read_to_string(&mut s));
-        s
-    }
-
-    fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.base)
-        }
-    }
-
+impl Ogc for Server {
     fn get(&self, path: &str) -> Response {
         client().get(self.url(path)).header(ACCEPT, "application/json").send().unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
@@ -450,13 +365,17 @@ fn grade_level1_filter_on_water_sources_returns_the_two_level1_zones() {
         assert_eq!(f["properties"]["grade"], "level1");
         assert_eq!(f["properties"]["grade_zh"], "一级保护区");
     }
-    // The other property filters: exact code, name substring, kind, and their combination.
+    // The other property filters: exact code, exact name, name substring, kind, and their combination.
     assert_eq!(ids(&s.ok("/collections/water_sources/items?code=SY410481002-2", "application/geo+json")), ["SY410481002-2"]);
-    let tiangang = s.ok("/collections/water_sources/items?name=%E7%94%B0%E5%B2%97", "application/geo+json"); // 田岗
+    let tiangang = s.ok("/collections/water_sources/items?name_contains=%E7%94%B0%E5%B2%97", "application/geo+json"); // 田岗
     assert_eq!(ids(&tiangang), ["SY410481001-1", "SY410481001-2", "SY410481001-3"]);
+    // `name` is equality, as GDAL's OAPIF driver assumes when it turns `-where "name = '…'"` into `?name=…`.
+    assert_eq!(s.ok("/collections/water_sources/items?name=%E7%94%B0%E5%B2%97", "application/geo+json")["numberMatched"], 0);
+    let exact = s.ok(&format!("/collections/water_sources/items?name={}", "田岗水库饮用水水源保护区"), "application/geo+json");
+    assert_eq!(ids(&exact), ["SY410481001-1", "SY410481001-2", "SY410481001-3"]);
     assert_eq!(s.ok("/collections/water_sources/items?kind=water_source", "application/geo+json")["numberMatched"], 6);
     assert_eq!(s.ok("/collections/water_sources/items?kind=red_line", "application/geo+json")["numberMatched"], 0);
-    let both = s.ok("/collections/water_sources/items?name=%E7%94%B0%E5%B2%97&grade=quasi", "application/geo+json");
+    let both = s.ok("/collections/water_sources/items?name_contains=%E7%94%B0%E5%B2%97&grade=quasi", "application/geo+json");
     assert_eq!(ids(&both), ["SY410481001-3"]);
     assert_eq!(ids(&s.ok("/collections/control_units/items?grade=key", "application/geo+json")), ["ZH41048120001", "ZH41048120002"]);
     let p = s.problem("/collections/water_sources/items?kind=lake", 400);
@@ -576,7 +495,7 @@ fn openapi_document_describes_the_ogc_endpoints_and_item_parameters() {
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["bbox", "code", "datetime", "f", "grade", "kind", "limit", "name", "offset"].into());
+    assert_eq!(params, ["bbox", "code", "datetime", "f", "grade", "kind", "limit", "name", "name_contains", "offset"].into());
     let ok = &paths["/collections/{collectionId}/items"]["get"]["responses"]["200"]["content"];
     assert!(ok.get("application/geo+json").is_some(), "{ok}");
 }

@@ -48,7 +48,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 /// Query parameters of `/collections/{collectionId}/items`.
-const ITEM_PARAMS: [&str; 9] = ["bbox", "datetime", "limit", "offset", "code", "name", "kind", "grade", "f"];
+const ITEM_PARAMS: [&str; 10] = ["bbox", "datetime", "limit", "offset", "code", "name", "name_contains", "kind", "grade", "f"];
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -330,7 +330,10 @@ fn nonempty<'a>(params: &'a BTreeMap<String, String>, name: &'static str) -> Res
 #[derive(Debug, Default)]
 struct PropertyFilter<'a> {
     code: Option<&'a str>,
-    name: Option<String>,
+    /// Equality, as OGC property filters are (GDAL translates `-where "name = '…'"` into `?name=…`).
+    name: Option<&'a str>,
+    /// Case-insensitive substring, for pickers.
+    name_contains: Option<String>,
     kind: Option<ZoneKind>,
     grade: Option<&'a str>,
 }
@@ -347,7 +350,8 @@ impl<'a> PropertyFilter<'a> {
         };
         Ok(PropertyFilter {
             code: nonempty(params, "code")?,
-            name: nonempty(params, "name")?.map(str::to_lowercase),
+            name: nonempty(params, "name")?,
+            name_contains: nonempty(params, "name_contains")?.map(str::to_lowercase),
             kind,
             grade: nonempty(params, "grade")?,
         })
@@ -355,7 +359,8 @@ impl<'a> PropertyFilter<'a> {
 
     fn matches(&self, z: &Zone) -> bool {
         self.code.map_or(true, |c| z.code == c)
-            && self.name.as_ref().map_or(true, |n| z.name.to_lowercase().contains(n.as_str()))
+            && self.name.map_or(true, |n| z.name == n)
+            && self.name_contains.as_ref().map_or(true, |n| z.name.to_lowercase().contains(n.as_str()))
             && self.kind.map_or(true, |k| z.kind() == k)
             && self.grade.map_or(true, |g| z.detail.grade() == Some(g))
     }
@@ -659,7 +664,8 @@ pub async fn collection(
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Features per page: default 100; values above 1000 are treated as 1000."),
         ("offset" = Option<usize>, Query, minimum = 0, description = "Number of matching features to skip (paging; the next and prev links carry it)."),
         ("code" = Option<String>, Query, description = "Zones with exactly this official code."),
-        ("name" = Option<String>, Query, description = "Zones whose name contains this text (case-insensitive substring, not equality)."),
+        ("name" = Option<String>, Query, description = "Zones with exactly this name."),
+        ("name_contains" = Option<String>, Query, description = "Zones whose name contains this text (case-insensitive substring)."),
         ("kind" = Option<String>, Query, description = "Zones of this kind: control_unit, red_line, water_source, nature_reserve or other."),
         ("grade" = Option<String>, Query, description = "Zones of this class, level, reserve zone or category: priority/key/general, level1/level2/quasi, core/buffer/experimental/unzoned, or an other-layer category."),
         ("f" = Option<String>, Query, description = "json or geojson (both GeoJSON, the only encoding)"),
@@ -700,7 +706,7 @@ pub async fn items(
     let base = base_url(&headers);
     let items_url = format!("{}/items", collection_url(&base, &id));
     let mut query: Vec<(&str, String)> = Vec::new();
-    for name in ["bbox", "datetime", "code", "name", "kind", "grade"] {
+    for name in ["bbox", "datetime", "code", "name", "name_contains", "kind", "grade"] {
         if let Some(v) = params.get(name) {
             query.push((name, encode(v.trim(), name == "bbox")));
         }

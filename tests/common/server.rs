@@ -1,65 +1,107 @@
-//! Starts the real `ecogate serve` on a free loopback port for one test file and stops it when dropped.
+//! Starts the real `ecogate serve` on a free loopback port for one test and stops it when dropped.
 //!
 //! Included with `#[path = "common/server.rs"] mod server;`.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
+use std::io::Read;
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A running `ecogate serve`; killed when dropped.
 pub struct Server {
     child: Child,
     pub base: String,
-}
-
-impl Server {
-    /// The bundled sample dataset, default limits.
-    pub fn start() -> Server {
-        Server::start_with(&[])
-    }
-
-    /// Extra `serve` arguments (limits, CORS origins, another dataset …).
-    pub fn start_with(args: &[&str]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_ecogate"))
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .env_remove("ECOGATE_DATASET")
-            .env_remove("ECOGATE_RULES")
-            .args(["serve", "--addr", &addr])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ecogate serve");
-        let server = Server { child, base: format!("http://{addr}") };
-        server.wait_ready(Duration::from_secs(60));
-        server
-    }
-
-    fn wait_ready(&self, limit: Duration) {
-        let start = Instant::now();
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build().expect("client");
-        while start.elapsed() < limit {
-            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send() {
-                if r.status().is_success() {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("ecogate serve did not become ready at {} within {limit:?}", self.base);
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
+    pub port: u16,
+    log: tempfile::NamedTempFile,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client that never goes through a proxy (tests talk to loopback only).
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("HTTP client")
+}
+
+/// A port nobody listens on now (the listener is dropped before the server binds it).
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local address").port()
+}
+
+impl Server {
+    /// The server on the bundled dataset (data/wugang/dataset.toml), default limits.
+    pub fn start() -> Server {
+        Server::start_with::<&str>(&[])
+    }
+
+    /// The server with extra `serve` arguments (limits, `--dataset` …). Retries on another port if the chosen one
+    /// was taken between probing and binding.
+    pub fn start_with<S: AsRef<OsStr>>(extra: &[S]) -> Server {
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let log = tempfile::NamedTempFile::new().expect("log file");
+            let child = Command::new(env!("CARGO_BIN_EXE_ecogate"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env_remove("ECOGATE_DATASET")
+                .env_remove("ECOGATE_RULES")
+                .arg("serve")
+                .args(extra)
+                .args(["--addr", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(log.reopen().expect("log handle"))
+                .spawn()
+                .expect("start ecogate serve");
+            let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), port, log };
+            match server.wait_ready() {
+                Ok(()) => return server,
+                Err(e) if e.contains("cannot listen") => last = e,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("could not start the server on a free port: {last}");
+    }
+
+    /// Polls `/readyz` until it answers 200, the process exits, or 60 s pass.
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let http = reqwest::blocking::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().expect("client");
+        loop {
+            if let Some(status) = self.child.try_wait().expect("child status") {
+                return Err(format!("ecogate serve exited ({status}) before it was ready: {}", self.log_text()));
+            }
+            if let Ok(r) = http.get(format!("{}/readyz", self.base)).send() {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("ecogate serve not ready within 60 s: {}", self.log_text()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// What the server wrote to stderr so far (its log), for failure messages.
+    pub fn log_text(&self) -> String {
+        let mut s = String::new();
+        let _ = self.log.reopen().and_then(|mut f| f.read_to_string(&mut s));
+        s
+    }
+
+    /// An absolute URL for a path (absolute URLs pass through).
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 }
