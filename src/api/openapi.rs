@@ -21,5 +21,7 @@ use utoipa::OpenApi;
 pub struct ApiDoc;
 
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::tiles::TilesDoc::openapi());
+    Json(doc).into_response()
 }
