@@ -13,6 +13,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Node.js and npm run MapLibre's style validator in the tests (styles/package.json). Checked by command, not by
+# package: a Node.js from another source ships npm inside its own nodejs package.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
