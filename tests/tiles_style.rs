@@ -332,3 +332,14 @@ fn maplibre_validator_accepts_the_style() {
     assert!(out.status.success(), "gl-style-validate exit {:?}:\n{stdout}\n{}", out.status.code(), String::from_utf8_lossy(&out.stderr));
     assert_eq!(errors, Value::Array(vec![]), "style errors: {stdout}");
 }
+
+#[test]
+fn openapi_lists_the_tile_routes() {
+    let s = Server::start();
+    let doc = s.json("/openapi.json");
+    for path in ["/tiles/{tileset}/{z}/{x}/{y}.mvt", "/tiles/{tileset}.json", "/styles/ecogate.json"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} in /openapi.json");
+    }
+    assert!(doc["paths"]["/tiles/{tileset}/{z}/{x}/{y}.mvt"]["get"]["responses"]["204"].is_object());
+    assert!(doc["paths"]["/v1/assessments"].is_object(), "the existing routes stay");
+}
