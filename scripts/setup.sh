@@ -13,7 +13,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-# Node.js and npm vendor the map page's JavaScript (maplibre-gl) and run the style validator; any install will do.
+# Node.js and npm vendor the map page's JavaScript (maplibre-gl) and run MapLibre's style validator. Checked by
+# command, not by package: a Node.js from another source ships npm inside its own nodejs package.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -135,6 +135,22 @@ impl ZoneIndex {
         self.tree.locate_in_envelope_intersecting(&env).collect()
     }
 
+    /// Polygon parts whose bounding box meets the lon/lat rectangle, grouped by zone, zones and parts in index
+    /// order. A bounding-box test only (callers clip): what a map tile needs to find its zones without a scan.
+    pub fn parts_in_rect(&self, rect: Rect<f64>) -> Vec<(ZoneId, Vec<&Polygon<f64>>)> {
+        let mut c = self.candidates(rect);
+        c.sort_by_key(|e| (e.zone, e.part));
+        let mut out: Vec<(ZoneId, Vec<&Polygon<f64>>)> = Vec::new();
+        for e in c {
+            let poly = self.part(e);
+            match out.last_mut() {
+                Some((z, parts)) if *z == e.zone => parts.push(poly),
+                _ => out.push((e.zone, vec![poly])),
+            }
+        }
+        out
+    }
+
     /// Candidate parts grouped by zone, zones in index order.
     fn candidates_by_zone(&self, rect: Rect<f64>) -> Vec<(ZoneId, MultiPolygon<f64>)> {
         let mut c = self.candidates(rect);
@@ -379,6 +395,22 @@ mod tests {
         let idx = ZoneIndex::new(vec![zone("MULTI", mp)]);
         assert_eq!(idx.zones_in_rect(rect(113.505, 33.505, 113.6, 33.6)), vec![0]);
         assert!(idx.zones_in_rect(rect(113.2, 33.2, 113.3, 33.3)).is_empty());
+    }
+
+    #[test]
+    fn parts_in_rect_finds_only_the_parts_whose_box_meets_it() {
+        let mp = MultiPolygon(vec![square(113.0, 33.0, 0.01), square(113.5, 33.5, 0.01)]);
+        let idx = ZoneIndex::new(vec![zone("MULTI", mp), donut()]);
+        let r = |x0: f64, y0: f64, x1: f64, y1: f64| Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 });
+        // Around the far part only: zone 0 with its second part, not the donut.
+        let hits = idx.parts_in_rect(r(113.4, 33.4, 113.6, 33.6));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].0, 0);
+        assert_eq!(hits[0].1, vec![&idx.zone(0).geometry.0[1]]);
+        // Over both zones' first parts: zones in index order.
+        let hits = idx.parts_in_rect(r(112.9, 32.9, 113.005, 33.005));
+        assert_eq!(hits.iter().map(|(z, p)| (*z, p.len())).collect::<Vec<_>>(), vec![(0, 1), (1, 1)]);
+        assert!(idx.parts_in_rect(r(116.0, 39.0, 117.0, 40.0)).is_empty());
     }
 
     #[test]

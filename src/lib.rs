@@ -13,5 +13,6 @@ pub mod assess;
 pub mod rules;
 pub mod input;
 pub mod report;
+pub mod tiles;
 pub mod cli;
 pub mod api;

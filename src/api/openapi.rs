@@ -32,7 +32,9 @@ pub struct ApiDoc;
 /// Served as `application/vnd.oai.openapi+json;version=3.0`, the media type the landing page's `service-desc` link
 /// announces (OGC API – Features, OpenAPI 3.0 conformance class).
 pub async fn openapi_json() -> Response {
-    let mut resp = Json(ApiDoc::openapi()).into_response();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::tiles::TilesDoc::openapi());
+    let mut resp = Json(doc).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.oai.openapi+json;version=3.0"));
     resp
 }
