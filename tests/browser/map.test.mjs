@@ -1,0 +1,325 @@
+// End-to-end test of the map page in Debian's headless chromium, driven by playwright-core (no browser download).
+//
+//   ECOGATE_URL=http://127.0.0.1:8080 node --test tests/browser/map.test.mjs
+//
+// ECOGATE_URL      the running server (tests/map_page.rs starts one and sets it)
+// ECOGATE_SHOT_DIR where screenshots go (default: a new temporary folder, printed)
+// ECOGATE_REQUIRE_MAP=1  fail, rather than skip, the map-rendering checks when the server has neither the style
+//                  (/styles/ecogate.json) nor the OGC collections (/collections) — i.e. a build without those branches
+//
+// Every page must load with zero console errors, zero uncaught exceptions and zero failed or 4xx/5xx requests, except
+// the ones a test provokes on purpose and the contract endpoints the server answers 404 for (the page then falls
+// back: no style → a style built from /collections; neither → an error banner).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { parseCoordinates } from '../../web/coords.js';
+
+const BASE = (process.env.ECOGATE_URL || '').replace(/\/$/, '');
+const REQUIRE_MAP = process.env.ECOGATE_REQUIRE_MAP === '1';
+const SHOT_DIR = process.env.ECOGATE_SHOT_DIR || mkdtempSync(join(tmpdir(), 'ecogate-shots-'));
+mkdirSync(SHOT_DIR, { recursive: true });
+
+// 田岗水库 level-2 test point (data/wugang/test_points.json: tiangang_level2) and the same point in DMS.
+const TIANGANG_L2 = { lon: 113.447392, lat: 33.317817 };
+const TIANGANG_L2_DMS = `113°26'50.61"E 33°19'4.14"N`;
+const TIANGANG_L2_DMS_ZH = '33度19分4.14秒N 113度26分50.61秒E';
+
+let profile;
+let context;
+let has = { style: false, collections: false };
+const missingPaths = new Set(); // contract endpoints this server answers 404 for
+
+async function status(path) {
+  const resp = await fetch(BASE + path, { headers: { Accept: 'application/json' } });
+  await resp.arrayBuffer();
+  return resp.status;
+}
+
+before(async () => {
+  assert.ok(BASE, 'set ECOGATE_URL to the server under test, e.g. http://127.0.0.1:8080');
+  const [style, collections] = await Promise.all([status('/styles/ecogate.json'), status('/collections')]);
+  has = { style: style === 200, collections: collections === 200 };
+  if (style === 404) missingPaths.add('/styles/ecogate.json');
+  if (collections === 404) missingPaths.add('/collections');
+  for (const [path, code] of [['/styles/ecogate.json', style], ['/collections', collections]]) {
+    assert.ok(code === 200 || code === 404, `${path} answered HTTP ${code}`);
+  }
+  profile = mkdtempSync(join(tmpdir(), 'ecogate-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    // Debian's chromium, never a downloaded one; a fresh profile per run; no traffic beyond the server under test.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+    viewport: { width: 1400, height: 900 },
+    locale: 'zh-CN',
+  });
+  console.log(`# screenshots in ${SHOT_DIR}; server has style: ${has.style}, collections: ${has.collections}`);
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+/** Opens a page that records every console error, uncaught exception and failed request. */
+async function open(path = '/') {
+  const page = await context.newPage();
+  const problems = [];
+  const allowed = []; // { path, status } a test provokes on purpose
+  const isAllowed = (url, code) => {
+    let u;
+    try { u = new URL(url); } catch { return false; }
+    if (u.origin !== BASE) return false;
+    if ([...missingPaths].some((p) => u.pathname === p || u.pathname.startsWith(`${p}/`)) && (code === undefined || code === 404)) return true;
+    return allowed.some((a) => u.pathname === a.path && (code === undefined || a.status === code));
+  };
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const url = msg.location()?.url || '';
+    if (/Failed to load resource/.test(msg.text()) && isAllowed(url)) return;
+    problems.push(`console error: ${msg.text()} (${url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (isAllowed(r.url())) return;
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !isAllowed(r.url(), r.status())) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    const u = new URL(r.url());
+    if (u.origin !== BASE && u.protocol !== 'data:' && u.protocol !== 'blob:') problems.push(`external request: ${r.url()}`);
+  });
+  page.problems = problems;
+  page.allow = (p, code) => allowed.push({ path: p, status: code });
+  await page.goto(BASE + path);
+  await page.waitForFunction(() => document.body.dataset.mapState !== 'loading', null, { timeout: 30_000 });
+  return page;
+}
+
+function assertClean(page) {
+  assert.deepEqual(page.problems, [], 'the page must have no console errors and no failed requests');
+}
+
+async function pickIndustry(page, code) {
+  await page.fill('#industry', code);
+  await page.click(`#industry-list li[data-code="${code}"]`);
+  assert.match(await page.inputValue('#industry'), new RegExp(`^${code} `));
+}
+
+async function assessTiangang(page) {
+  await page.fill('#coords', `${TIANGANG_L2.lon}, ${TIANGANG_L2.lat}`);
+  await pickIndustry(page, '3011');
+  await page.selectOption('#nature', 'new');
+  await page.selectOption('#facts select[data-fact="discharges_pollutants"]', 'yes');
+  await page.click('#run');
+  await page.waitForSelector('#verdict');
+}
+
+/** Distinct colours (4 bits per channel) and the share of the most common one, over a PNG, decoded by the browser. */
+async function pixelStats(png) {
+  const page = await context.newPage();
+  try {
+    return await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const { data } = g.getImageData(0, 0, c.width, c.height);
+      const counts = new Map();
+      for (let i = 0; i < data.length; i += 4 * 7) { // every 7th pixel
+        const key = ((data[i] >> 4) << 8) | ((data[i + 1] >> 4) << 4) | (data[i + 2] >> 4);
+        counts.set(key, (counts.get(key) || 0) + 1);
+      }
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      return { distinct: counts.size, topShare: Math.max(...counts.values()) / total };
+    }, png.toString('base64'));
+  } finally {
+    await page.close();
+  }
+}
+
+function mapAvailable(t) {
+  if (has.style || has.collections) return true;
+  const why = 'this server has neither /styles/ecogate.json nor /collections (tiles/OGC branches not merged): map rendering not checked';
+  if (REQUIRE_MAP) assert.fail(why);
+  t.skip(why);
+  return false;
+}
+
+test('coordinate parser: decimal, DMS in both orders, Chinese marks, assumed lon/lat order', () => {
+  assert.deepEqual(parseCoordinates('113.52, 33.27'), { lon: 113.52, lat: 33.27, assumedOrder: true });
+  assert.deepEqual(parseCoordinates('33.27N 113.52E'), { lon: 113.52, lat: 33.27, assumedOrder: false });
+  for (const text of [TIANGANG_L2_DMS, TIANGANG_L2_DMS_ZH, `北纬33°19′4.14″ 东经113°26′50.61″`, `N33°19'4.14" E113°26'50.61"`]) {
+    const p = parseCoordinates(text);
+    assert.ok(Math.abs(p.lon - TIANGANG_L2.lon) < 1e-6 && Math.abs(p.lat - TIANGANG_L2.lat) < 1e-6, `${text} → ${JSON.stringify(p)}`);
+    assert.equal(p.assumedOrder, false);
+  }
+  assert.equal(parseCoordinates(`113°30'15"W 33°16'20"S`).lon < 0, true);
+  for (const bad of ['', '113.5', '33N 34N', `113°75'E 33°N`, 'abc 1 2']) assert.throws(() => parseCoordinates(bad), bad);
+});
+
+test('the page loads cleanly and draws the zone layers with a legend', { timeout: 90_000 }, async (t) => {
+  const page = await open('/');
+  const state = await page.evaluate(() => document.body.dataset.mapState);
+  if (!has.style && !has.collections) {
+    // The page must say plainly that the layers are unavailable, and nothing else may fail.
+    assert.equal(state, 'error');
+    assert.match(await page.textContent('#banner'), /\/styles\/ecogate\.json/);
+    assertClean(page);
+    await page.close();
+    mapAvailable(t);
+    return;
+  }
+  assert.equal(state, 'ready', 'the map style loaded');
+  assert.equal(await page.isVisible('#banner'), false, 'no error banner');
+  // Legend: one checkbox per style-layer group, the groups being the dataset's layers.
+  const groups = await page.$$eval('#legend-list > li', (lis) => lis.map((li) => li.dataset.group));
+  const expected = has.collections
+    ? (await (await fetch(`${BASE}/collections`)).json()).collections.map((c) => c.id)
+    : ['control_units', 'red_lines', 'water_sources', 'reserves'];
+  for (const id of expected) assert.ok(groups.includes(id), `legend group ${id} in ${groups}`);
+  const swatches = await page.$$eval('#legend-list .swatch', (els) => els.map((e) => getComputedStyle(e).backgroundColor));
+  assert.ok(swatches.some((c) => c !== 'rgba(0, 0, 0, 0)'), 'legend swatches are coloured');
+
+  // The map canvas shows the zones: many colours, no single colour dominating.
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.ecogate.map;
+    if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', resolve);
+  }));
+  const shot = await page.locator('#map').screenshot();
+  writeFileSync(join(SHOT_DIR, 'map.png'), shot);
+  const stats = await pixelStats(shot);
+  t.diagnostic(`map pixels: ${stats.distinct} colours, top colour ${(stats.topShare * 100).toFixed(1)}%`);
+  assert.ok(stats.distinct >= 12, `the map shows zones (${stats.distinct} distinct colours)`);
+  assert.ok(stats.topShare < 0.9, `the map is not a blank background (${(stats.topShare * 100).toFixed(1)}% one colour)`);
+
+  // Each checkbox toggles its group's style layers.
+  const first = groups[0];
+  await page.uncheck(`#legend-list input[data-group="${first}"]`);
+  const hidden = await page.evaluate((g) => window.ecogate.map.getStyle().layers
+    .filter((l) => l.id === g || l.id.startsWith(`${g}-`)).map((l) => l.layout?.visibility), first);
+  assert.ok(hidden.length && hidden.every((v) => v === 'none'), `group ${first} hidden: ${hidden}`);
+  await page.check(`#legend-list input[data-group="${first}"]`);
+
+  // Clicking a zone shows its details and, from /v1/zones/{code}, its requirement texts.
+  const px = await page.evaluate(({ lon, lat }) => window.ecogate.map.project([lon, lat]), TIANGANG_L2);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + px.x, box.y + px.y);
+  await page.waitForSelector('#zone-info .zone[data-code="SY410481001-2"]');
+  await page.waitForSelector('#zone-info .requirements dt');
+  assert.match(await page.textContent('#zone-info'), /ZH41048110001/);
+  await page.waitForSelector('#verdict');
+  assertClean(page);
+  await page.close();
+});
+
+test('田岗 level-2 point: 禁止 with 第六十六条, English toggle, permalink restores it', { timeout: 90_000 }, async () => {
+  const page = await open('/');
+  await assessTiangang(page);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.equal((await page.textContent('#verdict-label')).trim(), '禁止');
+  const art66 = page.locator('#rules .rule', { hasText: '第六十六条' });
+  assert.ok(await art66.count() >= 1, 'a rule citing 第六十六条');
+  assert.equal(await art66.first().getAttribute('data-outcome'), 'prohibited');
+  assert.match(await page.textContent('#zones'), /SY410481001-2/);
+  assert.match(await page.textContent('#warnings'), /示例数据/);
+  assert.match(await page.textContent('#versions'), /wugang-sample@/);
+  assert.match(await page.textContent('#coords-note'), /经度, 纬度/, 'says the lon, lat order was assumed');
+  await page.screenshot({ path: join(SHOT_DIR, 'assessment-zh.png') });
+
+  await page.click('#lang-toggle');
+  assert.equal((await page.textContent('#verdict-label')).trim(), 'Prohibited');
+  assert.match(await page.textContent('#summary'), /^Prohibited: .*Level 2/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.screenshot({ path: join(SHOT_DIR, 'assessment-en.png') });
+
+  const link = await page.inputValue('#permalink');
+  const hash = new URLSearchParams(new URL(link).hash.slice(1));
+  assert.equal(hash.get('lon'), '113.447392');
+  assert.equal(hash.get('lat'), '33.317817');
+  assert.equal(hash.get('industry'), '3011');
+  assert.equal(hash.get('nature'), 'new');
+  assert.equal(hash.get('discharges_pollutants'), 'yes');
+  assertClean(page);
+  await page.close();
+
+  // Opening the link restores the form and re-runs the assessment.
+  const again = await open(link.slice(BASE.length));
+  await again.waitForSelector('#verdict');
+  assert.equal(await again.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.equal((await again.textContent('#verdict-label')).trim(), 'Prohibited');
+  assert.equal(await again.inputValue('#nature'), 'new');
+  assert.equal(await again.inputValue('#facts select[data-fact="discharges_pollutants"]'), 'yes');
+  assert.match(await again.inputValue('#industry'), /^3011/);
+  assert.match(await again.inputValue('#coords'), /113\.447392, 33\.317817/);
+  await again.click('#lang-toggle');
+  assert.equal((await again.textContent('#verdict-label')).trim(), '禁止');
+  assertClean(again);
+  await again.close();
+});
+
+test('DMS input parses to the right point, and an undetermined answer asks its questions', { timeout: 60_000 }, async () => {
+  const page = await open('/');
+  for (const text of [TIANGANG_L2_DMS, TIANGANG_L2_DMS_ZH]) {
+    await page.fill('#coords', '');
+    await page.fill('#coords', text);
+    await page.press('#coords', 'Enter'); // parsing is synchronous; the note shows what was read
+    const note = await page.textContent('#coords-note');
+    assert.match(note, /113\.4473917°E, 33\.3178167°N/, `${text} → ${note}`);
+    assert.doesNotMatch(note, /经度, 纬度/, 'hemisphere letters given: no order assumed');
+  }
+  await page.waitForFunction(() => document.querySelector('#verdict small')?.textContent.includes('113.447392, 33.317817'));
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'undetermined');
+  const asked = await page.$$eval('#questions select[data-fact]', (els) => els.map((e) => e.dataset.fact));
+  assert.ok(asked.includes('discharges_pollutants'), `questions rendered as inputs: ${asked}`);
+  // Answering a question in the answer and re-running uses it.
+  await page.selectOption('#questions select[data-fact="discharges_pollutants"]', 'yes');
+  assert.equal(await page.inputValue('#facts select[data-fact="discharges_pollutants"]'), 'yes');
+  assertClean(page);
+  await page.close();
+});
+
+test('a footprint drawn on the map is assessed with POST, and API problems read in the current language', { timeout: 60_000 }, async () => {
+  const page = await open('/');
+  await pickIndustry(page, '3011');
+  await page.selectOption('#nature', 'new');
+  await page.check('input[name=mode][value=draw]');
+  await page.evaluate(({ lon, lat }) => window.ecogate.map.jumpTo({ center: [lon, lat], zoom: 14 }), TIANGANG_L2);
+  const box = await page.locator('#map').boundingBox();
+  const d = 0.002;
+  for (const [dx, dy] of [[-d, -d], [d, -d], [d, d], [-d, d]]) {
+    const px = await page.evaluate(([lon, lat]) => window.ecogate.map.project([lon, lat]), [TIANGANG_L2.lon + dx, TIANGANG_L2.lat + dy]);
+    await page.mouse.click(box.x + px.x, box.y + px.y);
+  }
+  const post = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/assessments'));
+  await page.click('#draw-finish');
+  const body = JSON.parse((await post).postData());
+  assert.equal(body.geometry.type, 'Polygon');
+  assert.equal(body.geometry.coordinates[0].length, 5);
+  assert.equal(body.facts.industry, '3011');
+  await page.waitForSelector('#verdict');
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.match(await page.textContent('#zones'), /SY410481001-2/);
+
+  // Swapped coordinates: the server's problem+json, shown in Chinese, then in English.
+  await page.check('input[name=mode][value=point]');
+  page.allow('/v1/assessments', 422);
+  await page.fill('#coords', `${TIANGANG_L2.lat}, ${TIANGANG_L2.lon}`);
+  await page.press('#coords', 'Enter');
+  await page.waitForSelector('#error');
+  assert.match(await page.textContent('#error'), /颠倒/);
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#error'), /swapped/);
+  assertClean(page);
+  await page.close();
+});
