@@ -2,17 +2,19 @@
 //! bundled Wugang sample; the style file is also checked by MapLibre's own validator (npm
 //! `@maplibre/maplibre-gl-style-spec`, installed into styles/node_modules from styles/package-lock.json).
 
+#[path = "common/server.rs"]
+mod server;
+
+use server::{client, Server};
 use geo::{BoundingRect, Contains, MapCoords, Point};
 use geozero::mvt::{tile, Message, Tile};
 use geozero::ToGeo;
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::f64::consts::PI;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// The industrial park's point (data/wugang/test_points.json `industrial_park`) and its control unit.
 const PARK: (f64, f64) = (113.569369, 33.321212);
@@ -21,58 +23,21 @@ const LAYERS: [&str; 6] = ["control_units", "red_lines", "water_sources", "reser
 const EXTENT: f64 = 4096.0;
 const BUFFER: f64 = 64.0;
 
-/// A running `ecogate serve`, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    client: Client,
+/// The tile tests' HTTP calls, on the shared test server.
+trait Get {
+    fn get(&self, path: &str) -> Response;
+    fn json(&self, path: &str) -> Value;
 }
 
-impl Server {
-    fn start() -> Server {
-        let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        // A free port can be taken between our probe and the child's bind: try a few.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-            let child = Command::new(env!("CARGO_BIN_EXE_ecogate"))
-                .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env_remove("ECOGATE_DATASET")
-                .env_remove("ECOGATE_RULES")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("ecogate serve starts");
-            let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), client: client.clone() };
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = server.child.try_wait() {
-                    break; // exited (port taken?): next port
-                }
-                if server.client.get(format!("{}/readyz", server.base)).send().is_ok_and(|r| r.status().is_success()) {
-                    return server;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        panic!("ecogate serve did not become ready");
-    }
-
+impl Get for Server {
     fn get(&self, path: &str) -> Response {
-        self.client.get(format!("{}{path}", self.base)).send().unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        client().get(self.url(path)).send().unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     fn json(&self, path: &str) -> Value {
         let r = self.get(path);
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");
         r.json().expect("JSON")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -160,7 +125,7 @@ fn tilejson_describes_the_zones_tileset_with_absolute_urls() {
     assert!(units["fields"]["category"].is_null());
     assert!(tj["vector_layers"][5]["fields"]["category"].is_string(), "fuel_ban is kind other");
     // The Host header decides the absolute URL.
-    let r = s.client.get(format!("{}/tiles/zones.json", s.base)).header("host", "maps.example.org:8443").send().unwrap();
+    let r = client().get(format!("{}/tiles/zones.json", s.base)).header("host", "maps.example.org:8443").send().unwrap();
     let tj: Value = r.json().unwrap();
     assert_eq!(tj["tiles"][0], "http://maps.example.org:8443/tiles/zones/{z}/{x}/{y}.mvt");
 }
@@ -278,7 +243,7 @@ fn unknown_tilesets_are_404_problems() {
 fn tiles_are_gzip_compressed_on_request() {
     let s = Server::start();
     let (x, y) = tile_of(PARK.0, PARK.1, 12);
-    let r = s.client.get(format!("{}/tiles/zones/12/{x}/{y}.mvt", s.base)).header("accept-encoding", "gzip").send().unwrap();
+    let r = client().get(format!("{}/tiles/zones/12/{x}/{y}.mvt", s.base)).header("accept-encoding", "gzip").send().unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-encoding"], "gzip");
     assert_eq!(r.headers()["content-type"], "application/vnd.mapbox-vector-tile");
