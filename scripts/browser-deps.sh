@@ -4,6 +4,7 @@
 # npm, and tests/browser's npm packages (playwright-core, exact version from the lock file). Idempotent: does nothing
 # when everything is present.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 cd "$(dirname "$0")/.."
 
 missing=()
@@ -12,14 +13,7 @@ dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "browser-deps: installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install browser-deps "${missing[@]+"${missing[@]}"}"
 
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "browser-deps: npm ci --prefix tests/browser" >&2

@@ -2,6 +2,7 @@
 # Installs the system packages ecogate needs when they are missing (Debian/Ubuntu), and checks the Rust toolchain.
 # Idempotent: installs nothing when everything is present.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 packages=(
   libgdal-dev libproj-dev    # the gdal and proj crates link against them
@@ -17,14 +18,7 @@ done
 # command, not by package: a Node.js from another source ships npm inside its own nodejs package.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install setup "${missing[@]+"${missing[@]}"}"
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found: install a Rust toolchain (rustup or Debian's cargo) and re-run" >&2
