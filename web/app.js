@@ -4,6 +4,11 @@
 // Server contracts used: GET /styles/ecogate.json (MapLibre style, layer ids `<layer>-<type>`), GET /collections and
 // /collections/{id}/items (OGC API – Features; also the fallback when the style is unavailable), GET /v1/assessments,
 // POST /v1/assessments, GET /v1/industries?q=, GET /v1/zones/{code}, GET /v1/rules. Errors are problem+json.
+//
+// An assessment is requested only once the facts the rulebook requires (/v1/rules info.required_facts) are given;
+// until then a click or typed point still places the marker and shows the zones there, and the verdict area asks for
+// the missing facts, highlighting their inputs. A 422 /problems/missing-fact (the server requiring more) is shown the
+// same way, in the server's words. Choosing the facts runs the assessment of the current point or footprint.
 
 import { parseCoordinates, formatLonLat, CoordError } from './coords.js';
 
@@ -52,6 +57,8 @@ const I18N = {
     zone_kind: '类别', zone_grade: '级别', zone_subclass: '类型', zone_area: '面积',
     req_spatial_layout: '空间布局约束', req_pollutant_discharge: '污染物排放管控', req_risk_control: '环境风险防控',
     req_resource_efficiency: '资源开发效率要求',
+    need_facts: '请先选择{facts}，再进行评估', fact_industry: '行业', fact_nature: '项目性质', facts_below: '下列项目信息',
+    prompt_hint: '选好后将自动评估此位置。', site_drawn: '所绘 / 粘贴的范围',
   },
   en: {
     app_title: 'Siting compliance screening', site: 'Site', coords_label: 'Coordinates (lon, lat; DMS accepted)',
@@ -95,6 +102,9 @@ const I18N = {
     zone_kind: 'Kind', zone_grade: 'Grade', zone_subclass: 'Type', zone_area: 'Area',
     req_spatial_layout: 'Spatial layout constraints', req_pollutant_discharge: 'Pollutant discharge control',
     req_risk_control: 'Environmental risk control', req_resource_efficiency: 'Resource efficiency',
+    need_facts: 'Choose {facts} to assess this location', fact_industry: 'the industry', fact_nature: 'the project nature',
+    facts_below: 'the project facts below', prompt_hint: 'The assessment runs as soon as they are chosen.',
+    site_drawn: 'the drawn / pasted footprint',
   },
 };
 
@@ -118,8 +128,10 @@ const GRADE_NAMES = {
   livestock_no_farming: ['禁养区', 'no-farming'], fuel_ban: ['禁燃区', 'fuel ban'],
 };
 const REQUIREMENT_KEYS = ['spatial_layout', 'pollutant_discharge', 'risk_control', 'resource_efficiency'];
-// Facts always offered in the form; the others appear when an answer asks for them or a link sets them.
+// Facts always offered in the form; the others appear when an answer asks for them, the rulebook requires them
+// (/v1/rules info.required_facts) or a link sets them.
 const ALWAYS_FACTS = ['discharges_pollutants'];
+// Facts with their own inputs under "Project" (#industry, #nature) rather than a select in #facts.
 const FORM_FACTS = new Set(['industry', 'nature']);
 // Colours of the fallback style (used only when /styles/ecogate.json is unavailable).
 const FALLBACK_COLOURS = {
@@ -144,6 +156,10 @@ const state = {
   industryActive: -1,
   facts: {}, // fact name → 'yes' | 'no' | choice value
   factSpecs: {}, // from /v1/rules
+  requiredFacts: [], // from /v1/rules info.required_facts: no assessment is requested without them
+  serverRequired: new Set(), // facts a 422 /problems/missing-fact named beyond those
+  awaiting: null, // { missing: [fact], problem: ApiProblem | null } while the verdict area asks for facts
+  missing: [], // facts whose inputs are highlighted
   questions: [],
   last: null, // last Assessment
   lastError: null,
@@ -256,7 +272,8 @@ function applyLanguage() {
   renderFacts();
   renderLegend();
   renderZoneInfo();
-  if (state.lastError) renderError(state.lastError);
+  if (state.awaiting) renderPrompt();
+  else if (state.lastError) renderError(state.lastError);
   else if (state.last) renderResult(state.last);
 }
 
@@ -356,6 +373,7 @@ function chooseIndustry(item) {
   state.industryChosen = item;
   $('industry').value = `${item.code} ${industryName(item)}`;
   hideIndustryList();
+  factsChanged();
 }
 
 /** The industry code to send: the chosen one, or a code typed at the start of the box. */
@@ -384,10 +402,17 @@ async function loadFactSpecs() {
   try {
     const book = await api('/v1/rules');
     state.factSpecs = book.facts || {};
+    state.requiredFacts = Array.isArray(book.info?.required_facts) ? book.info.required_facts.map(String) : [];
   } catch {
+    // Without the rulebook the server's 422 /problems/missing-fact still says what is required (see runAssessment).
     state.factSpecs = {};
+    state.requiredFacts = [];
   }
   renderFacts();
+}
+
+function requiredFacts() {
+  return [...new Set([...state.requiredFacts, ...state.serverRequired])];
 }
 
 function factLabel(name) {
@@ -413,11 +438,18 @@ function setFact(name, value) {
   if (value) state.facts[name] = value;
   else delete state.facts[name];
   for (const s of document.querySelectorAll(`select[data-fact="${CSS.escape(name)}"]`)) s.value = value;
+  factsChanged();
+}
+
+/** A project fact was chosen or changed: while the verdict area waits for facts, try again. */
+function factsChanged() {
+  if (state.awaiting && state.site) runAssessment();
 }
 
 function renderFacts() {
   const asked = new Set(state.questions.map((q) => q.fact));
-  const names = [...new Set([...ALWAYS_FACTS, ...Object.keys(state.facts), ...asked])].filter((n) => !FORM_FACTS.has(n));
+  const names = [...new Set([...ALWAYS_FACTS, ...requiredFacts(), ...Object.keys(state.facts), ...asked])]
+    .filter((n) => !FORM_FACTS.has(n));
   $('facts').replaceChildren(...names.map((name) => {
     const sel = factSelect(name);
     const id = `fact-${name}`;
@@ -426,6 +458,21 @@ function renderFacts() {
   }));
   $('industry').classList.toggle('asked', asked.has('industry'));
   $('nature').classList.toggle('asked', asked.has('nature'));
+  markMissing();
+}
+
+/** Highlights the inputs of state.missing (and only those), with their labels. */
+function markMissing() {
+  const missing = new Set(state.missing);
+  const inputs = [$('industry'), $('nature'), ...document.querySelectorAll('select[data-fact]')];
+  for (const el of inputs) {
+    const name = el.dataset.fact || el.id;
+    const on = missing.has(name);
+    el.classList.toggle('missing', on);
+    if (on) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+    if (el.id) document.querySelector(`label[for="${CSS.escape(el.id)}"]`)?.classList.toggle('missing', on);
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ assessment
@@ -435,9 +482,15 @@ function setStatus(text, cls = '') {
   $('status').className = `note ${cls}`;
 }
 
-function collectFacts() {
+/** The facts to send. `lenient`: a typed industry that is not a code is left out instead of throwing. */
+function collectFacts(lenient = false) {
   const facts = { ...state.facts };
-  const industry = readIndustry();
+  let industry = '';
+  try {
+    industry = readIndustry();
+  } catch (e) {
+    if (!lenient) throw e;
+  }
   if (industry) facts.industry = industry;
   const nature = $('nature').value;
   if (nature) facts.nature = nature;
@@ -449,17 +502,31 @@ async function runAssessment() {
     setStatus(t('need_site'), 'error');
     return;
   }
-  let facts;
-  try {
-    facts = collectFacts();
-  } catch (e) {
-    setStatus(e.message, 'error');
+  showSite(); // the marker or footprint shows where the reviewer clicked, whatever follows
+  const mine = ++state.seq;
+  await rulesReady; // the required facts come from /v1/rules
+  if (mine !== state.seq) return;
+  let industryError = null;
+  try { readIndustry(); } catch (e) { industryError = e; }
+  const facts = collectFacts(true);
+  // Without the rulebook's required facts the server answers 422; ask for them here instead of sending the request.
+  const missing = requiredFacts().filter((f) => facts[f] === undefined || facts[f] === '');
+  if (missing.length) {
+    showPrompt(missing);
+    setStatus(industryError ? industryError.message : '', industryError ? 'error' : '');
+    return;
+  }
+  if (industryError) {
+    setStatus(industryError.message, 'error');
+    state.missing = ['industry'];
+    markMissing();
     $('industry').focus();
     return;
   }
-  const mine = ++state.seq;
+  state.awaiting = null;
+  state.missing = [];
+  markMissing();
   setStatus(t('assessing'));
-  showSite();
   try {
     let a;
     if (state.site.type === 'point') {
@@ -481,11 +548,75 @@ async function runAssessment() {
     writePermalink(facts);
   } catch (e) {
     if (mine !== state.seq) return;
+    setStatus('');
+    const fact = missingFactOf(e);
+    if (fact !== null) {
+      // The server requires a fact the rulebook listing did not (or the page could not read it): its own words, and
+      // the input it names highlighted; choosing it runs the assessment again.
+      if (fact) state.serverRequired.add(fact);
+      showPrompt(fact ? [fact] : [], e);
+      return;
+    }
     state.last = null;
     state.lastError = e;
-    setStatus('');
     renderError(e);
   }
+}
+
+/** For a 422 /problems/missing-fact: the fact its pointer names ('' when none); otherwise null. */
+function missingFactOf(e) {
+  const p = e instanceof ApiProblem ? e.problem : null;
+  if (!p || !/\/problems\/missing-fact$/.test(String(p.type || ''))) return null;
+  // "/facts/nature" (POST body) or "nature" (GET query parameter); JSON-pointer escapes undone.
+  const last = String(p.pointer || '').replace(/^\/?(facts\/)?/, '').split('/')[0];
+  return last.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** The verdict area asks for the missing facts, and their inputs are highlighted, instead of a verdict. */
+function showPrompt(missing, problem = null) {
+  state.awaiting = { missing, problem };
+  state.missing = missing;
+  state.last = null;
+  state.lastError = null;
+  state.questions = [];
+  renderFacts(); // adds selects for required facts without their own input, and highlights
+  renderPrompt();
+}
+
+function joinList(items) {
+  if (items.length < 2) return items[0] || '';
+  const head = items.slice(0, -1).join(state.lang === 'zh' ? '、' : ', ');
+  return `${head}${state.lang === 'zh' ? '和' : ' and '}${items[items.length - 1]}`;
+}
+
+function pendingSiteText() {
+  const s = state.site;
+  if (s?.type === 'point') return t('site_point', { lon: s.lon.toFixed(6), lat: s.lat.toFixed(6) });
+  return s ? t('site_drawn') : '';
+}
+
+function renderPrompt() {
+  const { missing, problem } = state.awaiting;
+  const others = missing.filter((f) => !FORM_FACTS.has(f));
+  const names = missing.filter((f) => FORM_FACTS.has(f)).map((f) => t(`fact_${f}`));
+  if (others.length) names.push(t('facts_below'));
+  const text = problem ? problemDetail(problem) : t('need_facts', { facts: joinList(names) });
+  const box = $('result');
+  box.hidden = false;
+  box.replaceChildren(h('div', { id: 'prompt', class: 'prompt', role: 'status', dataset: { missing: missing.join(' ') } },
+    h('strong', { id: 'prompt-text' }, text),
+    h('small', {}, pendingSiteText()),
+    others.length > 0 && h('div', { class: 'prompt-facts' }, ...others.map((name) =>
+      h('div', { class: 'fact' }, h('label', {}, factLabel(name)), factSelect(name)))),
+    h('p', { class: 'note' }, t('prompt_hint'))));
+  markMissing();
+}
+
+/** A problem's detail in the current language, without the pointer. */
+function problemDetail(err) {
+  const p = err?.problem;
+  if (!p) return problemText(err);
+  return (state.lang === 'zh' ? p.detail_zh || p.detail : p.detail || p.detail_zh) || p.title || problemText(err);
 }
 
 function renderError(e) {
@@ -619,9 +750,9 @@ function ruleCard(r) {
       h('span', { class: 'title' }, bi(r.title)),
       where && h('span', { class: 'note' }, where)),
     r.reason && r.outcome === 'not_triggered' && h('div', { class: 'note' }, `${t('reason')}: ${r.reason}`),
-    r.conditions?.length && h('div', {}, h('div', { class: 'note' }, t('conditions')), h('ul', {}, ...r.conditions.map((x) => h('li', {}, bi(x))))),
-    r.missing_facts?.length && h('div', {}, h('div', { class: 'note' }, t('missing')), h('ul', {}, ...r.missing_facts.map((f) => h('li', {}, factLabel(f))))),
-    r.exceptions_not_claimed?.length && h('div', {}, h('div', { class: 'note' }, t('exceptions')),
+    r.conditions?.length > 0 && h('div', {}, h('div', { class: 'note' }, t('conditions')), h('ul', {}, ...r.conditions.map((x) => h('li', {}, bi(x))))),
+    r.missing_facts?.length > 0 && h('div', {}, h('div', { class: 'note' }, t('missing')), h('ul', {}, ...r.missing_facts.map((f) => h('li', {}, factLabel(f))))),
+    r.exceptions_not_claimed?.length > 0 && h('div', {}, h('div', { class: 'note' }, t('exceptions')),
       h('ul', {}, ...r.exceptions_not_claimed.map((x) => h('li', {}, half(x))))),
     h('div', { class: 'citation' },
       h('strong', {}, c.instrument), ' ', h('span', { class: 'article' }, c.article),
@@ -698,7 +829,7 @@ async function copyPermalink() {
 }
 
 function safeFacts() {
-  try { return collectFacts(); } catch { return { ...state.facts }; }
+  return collectFacts(true);
 }
 
 // ------------------------------------------------------------------------------------------------ map: style
@@ -1160,6 +1291,8 @@ function wire() {
     runAssessment();
   });
   $('copy-link').addEventListener('click', copyPermalink);
+  $('nature').addEventListener('change', factsChanged);
+  $('industry').addEventListener('change', factsChanged); // a code typed rather than picked from the list
   $('zone-close').addEventListener('click', () => { state.zoneInfo = null; renderZoneInfo(); });
   window.addEventListener('hashchange', () => {
     if (location.hash === state.writtenHash) return;
@@ -1176,6 +1309,6 @@ window.ecogate = { state, map: null };
 wire();
 const fromLink = readPermalink();
 applyLanguage();
-loadFactSpecs();
+const rulesReady = loadFactSpecs(); // runAssessment waits for it: the rulebook says which facts are required
 if (fromLink) runAssessment();
 initMap();

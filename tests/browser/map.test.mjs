@@ -67,9 +67,11 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-/** Opens a page that records every console error, uncaught exception and failed request. */
-async function open(path = '/') {
+/** Opens a page that records every console error, uncaught exception and failed request, and every assessment
+ * request (`page.assessments`). `setup(page)` runs before the page loads (e.g. to route a request). */
+async function open(path = '/', setup = null) {
   const page = await context.newPage();
+  const assessments = [];
   const problems = [];
   const allowed = []; // { path, status } a test provokes on purpose
   const isAllowed = (url, code) => {
@@ -95,8 +97,13 @@ async function open(path = '/') {
     const u = new URL(r.url());
     if (u.origin !== BASE && u.protocol !== 'data:' && u.protocol !== 'blob:') problems.push(`external request: ${r.url()}`);
   });
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/v1/assessments') assessments.push(`${r.method()} ${r.url()}`);
+  });
   page.problems = problems;
+  page.assessments = assessments;
   page.allow = (p, code) => allowed.push({ path: p, status: code });
+  if (setup) await setup(page);
   await page.goto(BASE + path);
   await page.waitForFunction(() => document.body.dataset.mapState !== 'loading', null, { timeout: 30_000 });
   return page;
@@ -218,7 +225,36 @@ test('the page loads cleanly and draws the zone layers with a legend', { timeout
   await page.waitForSelector('#zone-info .zone[data-code="SY410481001-2"]');
   await page.waitForSelector('#zone-info .requirements dt');
   assert.match(await page.textContent('#zone-info'), /ZH41048110001/);
+
+  // No industry or nature chosen yet (the rulebook's required facts): the marker is placed and the verdict area asks
+  // for them, with their inputs highlighted; no assessment is requested.
+  await page.waitForSelector('#prompt');
+  assert.equal(await page.isVisible('.maplibregl-marker'), true, 'the marker marks the clicked point');
+  assert.match(await page.textContent('#prompt-text'), /^请先选择行业和项目性质，再进行评估/);
+  assert.equal(await page.getAttribute('#prompt', 'data-missing'), 'industry nature');
+  assert.deepEqual(await page.$$eval('.missing', (els) => els.map((e) => e.id || e.getAttribute('for')).sort()),
+    ['industry', 'industry', 'nature', 'nature'], 'the industry and nature inputs and their labels are highlighted');
+  await page.screenshot({ path: join(SHOT_DIR, 'prompt-zh.png') });
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#prompt-text'), /^Choose the industry and the project nature to assess this location/);
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#prompt-text'), /^请先选择行业和项目性质/);
+  assert.deepEqual(page.assessments, [], 'no assessment is requested without the required facts');
+
+  // Choosing the industry leaves the nature to ask for; choosing it too runs the assessment of the clicked point.
+  await pickIndustry(page, '3011');
+  await page.waitForFunction(() => document.querySelector('#prompt')?.dataset.missing === 'nature');
+  assert.match(await page.textContent('#prompt-text'), /^请先选择项目性质/);
+  assert.equal(await page.$eval('#industry', (e) => e.classList.contains('missing')), false, 'the chosen industry is not highlighted');
+  assert.deepEqual(page.assessments, []);
+  await page.selectOption('#nature', 'new');
   await page.waitForSelector('#verdict');
+  assert.ok(['prohibited', 'undetermined'].includes(await page.getAttribute('#verdict', 'data-verdict')));
+  assert.match(await page.textContent('#zones'), /SY410481001-2/, 'the verdict is for the clicked point');
+  assert.equal(page.assessments.length, 1, `one assessment request: ${page.assessments}`);
+  assert.match(page.assessments[0], /industry=3011&nature=new/);
+  assert.equal(await page.$$eval('.missing', (els) => els.length), 0, 'no input highlighted any more');
+  await page.screenshot({ path: join(SHOT_DIR, 'verdict-after-prompt.png') });
   assertClean(page);
   await page.close();
 });
@@ -270,6 +306,9 @@ test('田岗 level-2 point: 禁止 with 第六十六条, English toggle, permali
 
 test('DMS input parses to the right point, and an undetermined answer asks its questions', { timeout: 60_000 }, async () => {
   const page = await open('/');
+  // The required facts first: a bakery (1411), new build — at the level-2 zone that turns on discharges.
+  await pickIndustry(page, '1411');
+  await page.selectOption('#nature', 'new');
   for (const text of [TIANGANG_L2_DMS, TIANGANG_L2_DMS_ZH]) {
     await page.fill('#coords', '');
     await page.fill('#coords', text);
@@ -320,6 +359,33 @@ test('a footprint drawn on the map is assessed with POST, and API problems read 
   assert.match(await page.textContent('#error'), /颠倒/);
   await page.click('#lang-toggle');
   assert.match(await page.textContent('#error'), /swapped/);
+  assertClean(page);
+  await page.close();
+});
+
+test('a fact the server requires beyond the rulebook listing: its 422 problem is shown and the input named is highlighted', { timeout: 60_000 }, async () => {
+  // The page is told only `industry` is required, so it sends no nature and the server answers 422 missing-fact.
+  const page = await open('/', (p) => p.route('**/v1/rules', async (route) => {
+    const resp = await route.fetch();
+    const book = await resp.json();
+    book.info.required_facts = ['industry'];
+    await route.fulfill({ response: resp, json: book });
+  }));
+  page.allow('/v1/assessments', 422);
+  await pickIndustry(page, '3011');
+  await page.fill('#coords', `${TIANGANG_L2.lon}, ${TIANGANG_L2.lat}`);
+  await page.press('#coords', 'Enter');
+  await page.waitForSelector('#prompt');
+  assert.equal(page.assessments.length, 1, 'the request was sent');
+  assert.match(await page.textContent('#prompt-text'), /缺少必填项目信息 nature/, 'the server\'s detail_zh');
+  assert.equal(await page.getAttribute('#prompt', 'data-missing'), 'nature');
+  assert.equal(await page.$eval('#nature', (e) => e.classList.contains('missing')), true, 'the nature input is highlighted');
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#prompt-text'), /the fact nature is required/, 'the server\'s detail');
+  await page.selectOption('#nature', 'new');
+  await page.waitForSelector('#verdict');
+  assert.equal(page.assessments.length, 2);
+  assert.equal(await page.$eval('#nature', (e) => e.classList.contains('missing')), false);
   assertClean(page);
   await page.close();
 });
