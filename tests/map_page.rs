@@ -4,84 +4,33 @@
 //!
 //! Needs node/npm, chromium and a CJK font: `scripts/browser-deps.sh` installs what is missing (apt, npm ci) and
 //! `scripts/vendor-web.sh` copies MapLibre GL JS from npm into `web/vendor/`; both are run here when needed.
-//! `ECOGATE_SHOT_DIR=/some/dir` keeps the screenshots; `ECOGATE_REQUIRE_MAP=1` fails instead of skipping the
-//! map-rendering checks on a build without the style and OGC endpoints.
+//! `ECOGATE_SHOT_DIR=/some/dir` keeps the screenshots.
 
+#[path = "common/server.rs"]
+mod server;
+
+use server::Server;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A running `ecogate serve`; killed when dropped, its log kept for failure messages.
-struct Server {
-    child: Child,
-    base: String,
-    log: tempfile::NamedTempFile,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        // Bind port 0 to learn a free port, release it, and hand it to the server.
-        let port = TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port();
-        let addr = format!("127.0.0.1:{port}");
-        let log = tempfile::NamedTempFile::new().expect("server log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_ecogate"))
-            .args(["serve", "--addr", &addr])
-            .args(extra)
-            .current_dir(root())
-            .env_remove("ECOGATE_WEB")
-            .stdin(Stdio::null())
-            .stdout(log.reopen().unwrap())
-            .stderr(log.reopen().unwrap())
-            .spawn()
-            .expect("start ecogate serve");
-        let server = Server { child, base: format!("http://{addr}"), log };
-        server.wait_ready();
-        server
-    }
-
-    fn wait_ready(&self) {
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send() {
-                if r.status().is_success() {
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "the server did not become ready in 60 s; its log:\n{}", self.log_text());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(self.log.path()).unwrap_or_default()
-    }
-
-    /// A raw HTTP/1.1 GET, so the path reaches the server exactly as written (no client-side `..` normalisation).
-    fn raw_get(&self, path: &str) -> (u16, String) {
-        let addr = self.base.trim_start_matches("http://");
-        let mut s = TcpStream::connect(addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\nConnection: close\r\n\r\n").unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).expect("read response");
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        (status, text)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A raw HTTP/1.1 GET, so the path reaches the server exactly as written (no client-side `..` normalisation).
+fn raw_get(server: &Server, path: &str) -> (u16, String) {
+    let addr = server.base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\nConnection: close\r\n\r\n").expect("send request");
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).expect("read response");
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text)
 }
 
 fn run_script(script: &str) {
@@ -120,7 +69,7 @@ fn ensure_browser_deps() {
 #[test]
 fn map_page_in_headless_chromium() {
     ensure_browser_deps();
-    let server = Server::start(&[]);
+    let server = Server::start();
     let kept = std::env::var_os("ECOGATE_SHOT_DIR").map(PathBuf::from);
     let temp = tempfile::tempdir().unwrap();
     let shots = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
@@ -146,7 +95,7 @@ fn map_page_in_headless_chromium() {
 #[test]
 fn browsers_get_the_map_page_with_its_configuration() {
     ensure_vendored();
-    let server = Server::start(&[]);
+    let server = Server::start();
     let client = reqwest::blocking::Client::new();
     let r = client.get(format!("{}/", server.base)).header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8").send().unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -171,7 +120,7 @@ fn browsers_get_the_map_page_with_its_configuration() {
 #[test]
 fn setup_page_when_the_bundled_files_are_missing() {
     let empty = tempfile::tempdir().unwrap();
-    let server = Server::start(&["--web-dir", empty.path().to_str().unwrap()]);
+    let server = Server::start_with(&["--web-dir", empty.path().to_str().unwrap()]);
     let r = reqwest::blocking::Client::new().get(format!("{}/", server.base)).header("Accept", "text/html").send().unwrap();
     assert_eq!(r.status().as_u16(), 503);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
@@ -185,8 +134,8 @@ fn setup_page_when_the_bundled_files_are_missing() {
 
 #[test]
 fn static_files_never_leave_the_web_folder() {
-    let server = Server::start(&[]);
-    assert_eq!(server.raw_get("/web/app.css").0, 200);
+    let server = Server::start();
+    assert_eq!(raw_get(&server, "/web/app.css").0, 200);
     for path in [
         "/web/../Cargo.toml",
         "/web/../../etc/passwd",
@@ -198,7 +147,7 @@ fn static_files_never_leave_the_web_folder() {
         "/web/%5c..%5cCargo.toml",
         "/web//etc/passwd",
     ] {
-        let (status, text) = server.raw_get(path);
+        let (status, text) = raw_get(&server, path);
         assert!(status == 404 || status == 400, "{path}: HTTP {status}");
         assert!(!text.contains("[package]") && !text.contains("root:x:"), "{path} leaked a file:\n{text}");
     }

@@ -52,6 +52,8 @@ impl Server {
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .env_remove("ECOGATE_DATASET")
                 .env_remove("ECOGATE_RULES")
+                .env_remove("ECOGATE_WEB")
+                .stdin(Stdio::null())
                 .arg("serve")
                 .args(extra)
                 .args(["--addr", &format!("127.0.0.1:{port}")])
