@@ -202,7 +202,7 @@ pub fn text_point_input(text: &str, crs: &InputCrs) -> Result<SiteInput, InputEr
     let sent = [parsed.first, parsed.second];
     if crs.is_projected() {
         if parsed.is_angular() {
-            return Err(CrsInputError::DegreesWithProjectedCrs { x: parsed.first, y: parsed.second, crs: crs.name() }.into());
+            return Err(CrsInputError::DegreesWithProjectedCrs { x: parsed.first, y: parsed.second, crs: crs.label() }.into());
         }
         return point_from(sent, sent, crs, Some(text), None);
     }
@@ -287,7 +287,7 @@ fn check_legacy_crs(value: &serde_json::Value, requested: &InputCrs) -> Result<(
         if !agrees {
             return Err(InputError::ConflictingGeoJsonCrs {
                 member: name.unwrap_or_else(|| member.to_string()),
-                requested: requested.name(),
+                requested: requested.label(),
                 explicit: requested.is_explicit(),
             });
         }

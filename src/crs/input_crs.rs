@@ -300,9 +300,9 @@ impl InputCrs {
         };
         let crs = InputCrs { kind, epsg, helmert: None, explicit: name.is_some() };
         match (crs.old_datum(), helmert) {
-            (Some(datum), None) => Err(CrsInputError::DatumShiftRequired { crs: crs.name(), datum }),
+            (Some(datum), None) => Err(CrsInputError::DatumShiftRequired { crs: crs.label(), datum }),
             (Some(_), Some(h)) => Ok(InputCrs { helmert: Some(h), ..crs }),
-            (None, Some(_)) => Err(CrsInputError::Towgs84NotApplicable { crs: crs.name() }),
+            (None, Some(_)) => Err(CrsInputError::Towgs84NotApplicable { crs: crs.label() }),
             (None, None) => Ok(crs),
         }
     }
@@ -354,6 +354,16 @@ impl InputCrs {
         }
     }
 
+    /// The name for messages: what the request said when it was an EPSG code, with the canonical name beside it
+    /// (`EPSG:4527 (cgcs2000-gk3:39)`).
+    pub fn label(&self) -> String {
+        match (self.epsg, &self.kind) {
+            (Some(code), Kind::Epsg { .. }) => format!("EPSG:{code}"),
+            (Some(code), _) => format!("EPSG:{code} ({})", self.name()),
+            (None, _) => self.name(),
+        }
+    }
+
     /// True when `other` (e.g. a legacy GeoJSON `crs` member) denotes the same coordinates as `self`.
     pub fn agrees_with(&self, other: &InputCrs) -> bool {
         match (&self.kind, &other.kind) {
@@ -385,14 +395,13 @@ impl InputCrs {
             Kind::Gcj02 => Ok(base(Op::Gcj02, self.name(), None, AxisOrder::LonLat, "GCJ-02 → WGS84: inverse of the published GCJ-02 algorithm, iterated to < 0.01 m".into())),
             Kind::Bd09 => Ok(base(Op::Bd09, self.name(), None, AxisOrder::LonLat, "BD-09 → GCJ-02 → WGS84: inverses of the published BD-09 and GCJ-02 algorithms, iterated to < 0.01 m".into())),
             Kind::OldGeographic(datum) => {
-                let helmert = self.helmert.as_ref().ok_or_else(|| CrsInputError::DatumShiftRequired { crs: self.name(), datum: *datum })?;
+                let helmert = self.helmert.as_ref().ok_or_else(|| CrsInputError::DatumShiftRequired { crs: self.label(), datum: *datum })?;
                 let pipeline = helmert_pipeline(*datum, None, helmert);
                 let proj = proj_pipeline(&pipeline)?;
                 Ok(base(Op::Proj { proj, swap: false, strip: 0.0 }, self.name(), Some(datum.geographic_epsg()), AxisOrder::LonLat, format!("PROJ pipeline: {pipeline}")))
             }
             Kind::GaussKruger { datum, zone } => {
-                let crs_label = self.epsg.map(|c| format!("EPSG:{c}")).unwrap_or_else(|| self.name());
-                let layout = gauss_kruger::layout(positions, &crs_label)?;
+                let layout = gauss_kruger::layout(positions, &self.label())?;
                 let swap = layout.order == AxisOrder::NorthingEasting;
                 let easting_example = positions.first().map(|p| if swap { p[1] } else { p[0] }).unwrap_or_default();
                 let zone = gauss_kruger::resolve_zone(*zone, *datum, &layout, easting_example)?;
