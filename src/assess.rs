@@ -12,7 +12,7 @@ use crate::ingest::{self, IngestError, LayerSummary, ValidationReport};
 use crate::input::{InputOrigin, SiteInput};
 use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rulebook, RulebookError, Text};
 use crate::zone::{Requirements, Zone, ZoneKind};
-use geo::{Centroid, Distance, Haversine, MapCoords, Point};
+use geo::{Centroid, Distance, Haversine, Intersects, MapCoords, Point};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -334,13 +334,30 @@ impl Engine {
         a
     }
 
-    /// The zones a site touches, as `code (name)`.
+    /// The zones a site touches, as `code (name)`: the same zones as [`ZoneIndex::overlaps`], found with
+    /// intersection tests only (no overlap areas), so a second reading of a large footprint stays cheap.
     fn zone_labels(&self, site: &Site) -> BTreeSet<String> {
-        self.index
-            .overlaps(site)
-            .iter()
-            .map(|o| {
-                let z = self.index.zone(o.zone);
+        let ids: Vec<ZoneId> = match site {
+            Site::Point(p) => self.index.zones_at(*p),
+            _ => {
+                let Some(rect) = site.bounding_rect() else { return BTreeSet::new() };
+                self.index
+                    .parts_in_rect(rect)
+                    .into_iter()
+                    .filter(|(_, parts)| {
+                        parts.iter().any(|part| match site {
+                            Site::Line(l) => part.intersects(l),
+                            Site::Footprint(f) => part.intersects(f),
+                            Site::Point(p) => part.intersects(p),
+                        })
+                    })
+                    .map(|(id, _)| id)
+                    .collect()
+            }
+        };
+        ids.into_iter()
+            .map(|id| {
+                let z = self.index.zone(id);
                 format!("{} ({})", z.code, z.name)
             })
             .collect()

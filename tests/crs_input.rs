@@ -159,6 +159,12 @@ fn possible_gcj02_warning_names_both_zone_sets_near_a_zone_edge() {
     assert!(as_wgs.contains("SY410481001-2") && !as_wgs.contains("SY410481001-3"), "{}", w.en);
     assert!(as_gcj.contains("SY410481001-3") && !as_gcj.contains("SY410481001-2"), "{}", w.en);
     assert!(w.en.contains("crs=gcj02") && w.zh.contains("GCJ-02"), "{w:?}");
+
+    // A footprint there (40 m square) gets the same warning.
+    let (x, y, d) = (NEAR_EDGE.0, NEAR_EDGE.1, 0.0002);
+    let square = json!({"type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]});
+    let a = assess(&input::geojson_input(&square, &InputCrs::default()).expect("square"));
+    assert!(warning(&a, "possible_gcj02").is_some_and(|w| w.en.contains("SY410481001-3")), "{:?}", a.warnings);
 }
 
 #[test]

@@ -446,8 +446,16 @@ mod tests {
 
     #[test]
     fn positions_read_in_different_orders_are_refused() {
-        let e = layout(&[[448_542.0, 3_688_132.0], [3_688_200.0, 448_600.0]], "x");
-        assert!(matches!(e, Err(CrsInputError::MixedAxisOrder { .. })), "{e:?}");
+        let e = layout(&[[448_542.0, 3_688_132.0], [3_688_200.0, 448_600.0]], "x").expect_err("mixed");
+        assert!(matches!(e, CrsInputError::MixedAxisOrder { .. }), "{e:?}");
+        assert!(e.to_string().contains("not all in the same order") && e.message_zh().contains("顺序不一致"), "{e}");
+    }
+
+    #[test]
+    fn positions_with_different_zone_prefixes_are_refused() {
+        let e = layout(&[[38_448_542.0, 3_688_132.0], [39_448_600.0, 3_688_200.0]], "x").expect_err("38 and 39");
+        assert_eq!(e.slug(), "zone-mismatch");
+        assert!(e.to_string().contains("different zone prefixes") && e.message_zh().contains("带号不一致"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,8 @@ use std::f64::consts::PI;
 
 /// Krasovsky 1940 semi-major axis, as the published GCJ-02 algorithm uses it.
 const A: f64 = 6_378_245.0;
-/// Krasovsky 1940 first eccentricity squared.
+/// Krasovsky 1940 first eccentricity squared, written as every published implementation has it.
+#[allow(clippy::excessive_precision)]
 const EE: f64 = 0.006_693_421_622_965_943_23;
 /// BD-09's angular constant.
 const X_PI: f64 = PI * 3000.0 / 180.0;

@@ -564,11 +564,11 @@ mod tests {
     #[test]
     fn zone_from_prefix_and_surveyor_order() {
         let crs = parse("cgcs2000-gk3").expect("name");
-        let c = crs.converter(&[[3_688_132.5713, 38_448_542.6339]]).expect("prefix 38");
+        let c = crs.converter(&[[3_688_132.571_3, 38_448_542.633_9]]).expect("prefix 38");
         assert_eq!(c.crs, "cgcs2000-gk3:38");
         assert_eq!(c.epsg.as_deref(), Some("EPSG:4526"));
         assert_eq!(c.axis, AxisOrder::NorthingEasting);
-        let [lon, lat] = c.convert([3_688_132.5713, 38_448_542.6339]).expect("converts");
+        let [lon, lat] = c.convert([3_688_132.571_3, 38_448_542.633_9]).expect("converts");
         // cs2cs EPSG:4490 → EPSG:4526 of 33.317817°N 113.447392°E gives 3688132.5713 38448542.6339.
         assert!((lon - 113.447392).abs() < 1e-8 && (lat - 33.317817).abs() < 1e-8, "{lon} {lat}");
     }
@@ -576,7 +576,7 @@ mod tests {
     #[test]
     fn a_zone_prefix_that_contradicts_the_named_zone_is_refused() {
         let crs = parse("cgcs2000-gk3:39").expect("name");
-        let e = crs.converter(&[[38_448_542.6339, 3_688_132.5713]]).err().expect("38 ≠ 39");
+        let e = crs.converter(&[[38_448_542.633_9, 3_688_132.571_3]]).err().expect("38 ≠ 39");
         assert_eq!(e, CrsInputError::PrefixMismatch { prefix: 38, zone: Zone { width: Width::Three, number: 39 } });
     }
 }
