@@ -5,13 +5,16 @@
 //! outranks restricted because a missing fact might still prohibit. A site outside the data's coverage (no control
 //! unit, since units tile the territory) is undetermined whatever else it touches.
 
+use crate::crs::{gcj, in_china, AxisOrder};
 use crate::index::{geodesic_area, geodesic_length, Site, ZoneId, ZoneIndex};
 use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError, LayerSummary, ValidationReport};
+use crate::input::{InputOrigin, SiteInput};
 use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rulebook, RulebookError, Text};
 use crate::zone::{Requirements, Zone, ZoneKind};
-use geo::Centroid;
+use geo::{Centroid, Distance, Haversine, Intersects, MapCoords, Point};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -298,6 +301,105 @@ impl Engine {
         }
     }
 
+    /// Assesses a site as the user sent it: the answer echoes the input CRS, the coordinates as sent, the axis order
+    /// assumed and the converted lon/lat, and warns when the reading of the input may be wrong: X/Y order assumed,
+    /// a site outside China, or a WGS84 point that reads like a GCJ-02 one (`possible_gcj02`).
+    pub fn assess_input(&self, input: &SiteInput, facts: &Facts, options: AssessOptions) -> Assessment {
+        let mut a = self.assess_with(&input.site, facts, options);
+        let o = &input.origin;
+        a.site.record_input(o);
+        let mut warnings = Vec::new();
+        if o.axis_order == AxisOrder::NorthingEasting {
+            let [x, y] = o.coordinates;
+            warnings.push(Warning::new(
+                "axis_order_assumed",
+                &format!("坐标按测量习惯读取：第一个数 {x} 为 X（北坐标），第二个数 {y} 为 Y（东坐标）。如非此意，请核对坐标顺序。"),
+                &format!("The numbers were read in surveying order: the first, {x}, as X = northing and the second, {y}, as Y = easting (a 7-digit number can only be a northing here). Check that this is what was meant."),
+            ));
+        }
+        let here = Point::new(a.site.lon, a.site.lat);
+        if !in_china(here.0) {
+            let gcj_note = if matches!(o.crs.as_str(), "gcj02" | "bd09") { " GCJ-02 is the identity outside China, so the GCJ-02 offset was not applied." } else { "" };
+            let gcj_note_zh = if gcj_note.is_empty() { "" } else { "GCJ-02 在中国境外不做偏移。" };
+            warnings.push(Warning::new(
+                "outside_china",
+                &format!("转换后的选址（{:.6}, {:.6}）位于中国范围之外，请核对坐标及其坐标系（{}）。{gcj_note_zh}", here.x(), here.y(), o.crs),
+                &format!("The site ({:.6}, {:.6}) lies outside China after conversion from {}: check the coordinates and their CRS.{gcj_note}", here.x(), here.y(), o.crs),
+            ));
+        } else if o.plain_lon_lat {
+            warnings.extend(self.possible_gcj02(&input.site));
+        }
+        let at = a.warnings.iter().position(|w| w.code == "illustrative_data").unwrap_or(a.warnings.len());
+        a.warnings.splice(at..at, warnings);
+        a
+    }
+
+    /// The zones a site touches, as `code (name)`: the same zones as [`ZoneIndex::overlaps`], found with
+    /// intersection tests only (no overlap areas), so a second reading of a large footprint stays cheap.
+    fn zone_labels(&self, site: &Site) -> BTreeSet<String> {
+        let ids: Vec<ZoneId> = match site {
+            Site::Point(p) => self.index.zones_at(*p),
+            _ => {
+                let Some(rect) = site.bounding_rect() else { return BTreeSet::new() };
+                self.index
+                    .parts_in_rect(rect)
+                    .into_iter()
+                    .filter(|(_, parts)| {
+                        parts.iter().any(|part| match site {
+                            Site::Line(l) => part.intersects(l),
+                            Site::Footprint(f) => part.intersects(f),
+                            Site::Point(p) => part.intersects(p),
+                        })
+                    })
+                    .map(|(id, _)| id)
+                    .collect()
+            }
+        };
+        ids.into_iter()
+            .map(|id| {
+                let z = self.index.zone(id);
+                format!("{} ({})", z.code, z.name)
+            })
+            .collect()
+    }
+
+    /// A second lookup with the coordinates read as GCJ-02: if that changes the zones hit, the request's "WGS84"
+    /// may really be a phone map app's GCJ-02, and the answer says what it would be then.
+    fn possible_gcj02(&self, site: &Site) -> Option<Warning> {
+        let as_gcj = |c: geo::Coord<f64>| gcj::gcj02_to_wgs84(c);
+        let alternative = match site {
+            Site::Point(p) => Site::Point(p.map_coords(as_gcj)),
+            Site::Line(l) => Site::Line(l.map_coords(as_gcj)),
+            Site::Footprint(f) => Site::Footprint(f.map_coords(as_gcj)),
+        };
+        let (now, then) = (self.zone_labels(site), self.zone_labels(&alternative));
+        if now == then {
+            return None;
+        }
+        let shift = match (site, &alternative) {
+            (Site::Point(p), Site::Point(q)) => Haversine.distance(*p, *q),
+            _ => {
+                let c = SiteSummary::of(site);
+                let p = Point::new(c.lon, c.lat);
+                Haversine.distance(p, Point(as_gcj(p.0)))
+            }
+        };
+        let list = |s: &BTreeSet<String>, none: &str| if s.is_empty() { none.to_string() } else { s.iter().cloned().collect::<Vec<_>>().join(", ") };
+        Some(Warning::new(
+            "possible_gcj02",
+            &format!(
+                "若坐标取自高德、腾讯等手机地图（GCJ-02 火星坐标）而非 WGS84，实际位置约偏 {shift:.0} 米，涉及的分区将不同：按 WGS84 为 {}；按 GCJ-02 为 {}。如坐标来自手机地图，请以 crs=gcj02（百度为 bd09）重新提交。",
+                list(&now, "无"),
+                list(&then, "无")
+            ),
+            &format!(
+                "If these coordinates came from a phone map app (Amap, Tencent: GCJ-02) rather than WGS84, the site is about {shift:.0} m away and in different zones: read as WGS84 it is in {}; read as GCJ-02 it would be in {}. If they came from a map app, send them again with crs=gcj02 (bd09 for Baidu).",
+                list(&now, "no zone"),
+                list(&then, "no zone")
+            ),
+        ))
+    }
+
     fn applied(&self, rule: &Rule, zone: Option<&Zone>, ev: Evaluation) -> AppliedRule {
         let fill = |s: &str| zone.map_or_else(|| s.to_string(), |z| fill_zone(s, z));
         let c = &rule.citation;
@@ -393,6 +495,30 @@ pub struct SiteSummary {
     pub area_m2: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub length_m: Option<f64>,
+    /// The CRS the coordinates were sent in, resolved (`wgs84`, `gcj02`, `cgcs2000-gk3:38`, `EPSG:32650`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_crs: Option<String>,
+    /// Its EPSG code, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_crs_epsg: Option<String>,
+    /// The Helmert parameters applied (Xi'an 1980 / Beijing 1954 input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_towgs84: Option<Vec<f64>>,
+    /// The coordinate text as sent (`--at`, `at=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_text: Option<String>,
+    /// The point, or the first position of a line or footprint, as sent (first number first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_coordinates: Option<[f64; 2]>,
+    /// The same position converted to working lon/lat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted_coordinates: Option<[f64; 2]>,
+    /// How the two numbers were read: lon_lat, lat_lon, easting_northing or northing_easting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axis_order_assumed: Option<AxisOrder>,
+    /// What was done to the numbers, in words (PROJ operation, GCJ-02 inverse, none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_transformation: Option<String>,
 }
 
 impl SiteSummary {
@@ -412,7 +538,26 @@ impl SiteSummary {
             bbox: if matches!(site, Site::Point(_)) { None } else { bbox },
             area_m2,
             length_m,
+            input_crs: None,
+            input_crs_epsg: None,
+            input_towgs84: None,
+            input_text: None,
+            input_coordinates: None,
+            converted_coordinates: None,
+            axis_order_assumed: None,
+            input_transformation: None,
         }
+    }
+
+    fn record_input(&mut self, o: &InputOrigin) {
+        self.input_crs = Some(o.crs.clone());
+        self.input_crs_epsg = o.epsg.clone();
+        self.input_towgs84 = o.towgs84.clone();
+        self.input_text = o.text.clone();
+        self.input_coordinates = Some(o.coordinates);
+        self.converted_coordinates = Some(o.converted);
+        self.axis_order_assumed = Some(o.axis_order);
+        self.input_transformation = Some(o.transformation.clone());
     }
 
     fn measure(&self) -> Option<f64> {

@@ -1,9 +1,10 @@
 //! Command line: `ecogate check | layers | validate | rules | industries`.
 
-use crate::assess::{AssessOptions, Engine, EngineError, Verdict};
+use crate::assess::{AssessOptions, Assessment, Engine, EngineError, Verdict};
+use crate::crs::{AxisOrder, InputCrs};
 use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError};
-use crate::input;
+use crate::input::{self, InputError};
 use crate::report;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -94,15 +95,28 @@ pub struct ServeArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Longitude in degrees (CGCS2000 / WGS84).
-    #[arg(long, requires = "lat", conflicts_with = "geojson", allow_hyphen_values = true)]
+    /// Longitude in degrees (CGCS2000 / WGS84); with --crs, the first number in that CRS.
+    #[arg(long, requires = "lat", conflicts_with_all = ["geojson", "at"], allow_hyphen_values = true)]
     pub lon: Option<f64>,
-    /// Latitude in degrees.
+    /// Latitude in degrees; with --crs, the second number in that CRS.
     #[arg(long, requires = "lon", allow_hyphen_values = true)]
     pub lat: Option<f64>,
-    /// GeoJSON file with the site (Geometry, Feature or FeatureCollection) in lon/lat degrees.
+    /// The point as text: decimal degrees or degrees-minutes-seconds ("113°30'15.2\"E 33°16'20\"N", "北纬33度16分20秒
+    /// 东经113度30分15秒", "113.504 33.272"); with a projected --crs, two numbers in metres (either order).
+    #[arg(long, conflicts_with = "geojson", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// GeoJSON file with the site (Geometry, Feature or FeatureCollection), in lon/lat degrees or in --crs.
     #[arg(long)]
     pub geojson: Option<PathBuf>,
+    /// CRS of the coordinates: wgs84 (default), cgcs2000, gcj02 (Amap/Tencent), bd09 (Baidu), cgcs2000-gk3:NN,
+    /// cgcs2000-gk3-cm:DDD, cgcs2000-gk6:NN, cgcs2000-gk (zone from the easting's prefix), xian80-gk3:NN / bj54-gk3:NN
+    /// (with --towgs84), EPSG:xxxx.
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Helmert shift from Xi'an 1980 / Beijing 1954 to CGCS2000, from the local surveying authority:
+    /// dx,dy,dz[,rx,ry,rz,ds] (metres, arc-seconds, ppm; position-vector convention like PROJ's +towgs84).
+    #[arg(long, allow_hyphen_values = true)]
+    pub towgs84: Option<String>,
     /// Industry code, GB/T 4754-2017 (e.g. 3011 cement).
     #[arg(long)]
     pub industry: Option<String>,
@@ -256,15 +270,23 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     }
 }
 
+/// An input error in both languages.
+fn input_failure(e: InputError) -> Failure {
+    Failure::Usage(format!("{e}\n{}", e.message_zh()))
+}
+
 fn check(args: &CheckArgs) -> Result<i32, Failure> {
-    let site = match (&args.geojson, args.lon, args.lat) {
-        (Some(path), _, _) => {
+    let crs = InputCrs::parse(args.crs.as_deref(), args.towgs84.as_deref()).map_err(|e| input_failure(e.into()))?;
+    let site = match (&args.geojson, &args.at, args.lon, args.lat) {
+        (Some(path), _, _, _) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-            input::site_from_geojson(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
+            input::geojson_text_input(&text, &crs)
+                .map_err(|e| Failure::Usage(format!("{}: {e}\n{}", path.display(), e.message_zh())))?
         }
-        (None, Some(lon), Some(lat)) => input::point_site(lon, lat).map_err(|e| Failure::Usage(e.to_string()))?,
-        _ => return Err(Failure::Usage("give a site: --lon and --lat, or --geojson FILE".into())),
+        (None, Some(at), _, _) => input::text_point_input(at, &crs).map_err(input_failure)?,
+        (None, None, Some(lon), Some(lat)) => input::point_input(lon, lat, &crs).map_err(input_failure)?,
+        _ => return Err(Failure::Usage("give a site: --lon and --lat, --at \"…\", or --geojson FILE".into())),
     };
     if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
         return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
@@ -277,11 +299,11 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         Failure::Usage(format!("{flag} is required: {question}"))
     })?;
     let options = AssessOptions { nearby_radius_m: args.radius, ..engine.options };
-    let assessment = engine.assess_with(&site, &facts, options);
+    let assessment = engine.assess_input(&site, &facts, options);
     if args.data.json {
         println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
     } else {
-        print!("{}", report::assessment_text(&assessment));
+        print!("{}", with_input_line(report::assessment_text(&assessment), &assessment));
     }
     Ok(match assessment.verdict {
         Verdict::Permitted => EXIT_PERMITTED,
@@ -289,6 +311,24 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         Verdict::Restricted => EXIT_RESTRICTED,
         Verdict::Undetermined => EXIT_UNDETERMINED,
     })
+}
+
+/// The text report with a line saying how the input was read, after the site line, unless it was plain WGS84
+/// lon/lat numbers.
+fn with_input_line(text: String, a: &Assessment) -> String {
+    let s = &a.site;
+    let (Some(crs), Some([x, y]), Some(axis)) = (&s.input_crs, s.input_coordinates, s.axis_order_assumed) else { return text };
+    if crs == "wgs84" && axis == AxisOrder::LonLat && s.input_text.is_none() {
+        return text;
+    }
+    let epsg = s.input_crs_epsg.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+    let sent = s.input_text.as_deref().map(|t| format!("\"{t}\" = ")).unwrap_or_default();
+    let converted = s.converted_coordinates.map(|[lon, lat]| format!(" → {lon:.7}, {lat:.7}")).unwrap_or_default();
+    let line = format!("Input 输入: {crs}{epsg}, {sent}({x}, {y}) read as {} / {}{converted}\n", axis.describe(), axis.describe_zh());
+    match text.find("Site 选址:").and_then(|i| text[i..].find('\n').map(|j| i + j + 1)) {
+        Some(at) => format!("{}{line}{}", &text[..at], &text[at..]),
+        None => format!("{text}{line}"),
+    }
 }
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {

@@ -4,8 +4,9 @@
 use super::error::ApiError;
 use super::AppState;
 use crate::assess::{AssessOptions, Assessment, Engine};
+use crate::crs::InputCrs;
 use crate::index::{Site, ZoneId};
-use crate::input::{self, InputError};
+use crate::input::{self, InputError, SiteInput};
 use crate::rules::Facts;
 use crate::zone::Zone;
 use axum::body::Bytes;
@@ -15,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use geo::BooleanOps;
-use geojson::{Feature, FeatureCollection, GeoJson, JsonObject};
+use geojson::{Feature, FeatureCollection, JsonObject};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -25,9 +26,20 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentRequest {
-    /// GeoJSON Geometry, Feature or FeatureCollection in lon/lat degrees (CGCS2000 ≈ WGS84).
+    /// GeoJSON Geometry, Feature or FeatureCollection, in lon/lat degrees (CGCS2000 ≈ WGS84) unless `crs` says
+    /// otherwise.
     #[schema(value_type = Object)]
     pub geometry: Value,
+    /// CRS of the geometry's coordinates: `wgs84` (default), `cgcs2000`, `gcj02`, `bd09`, `cgcs2000-gk3:38`,
+    /// `cgcs2000-gk3-cm:114`, `cgcs2000-gk6:19`, `cgcs2000-gk`, `xian80-gk3:38` / `bj54-…` (with `towgs84`),
+    /// `EPSG:xxxx`. It governs: a legacy `crs` member inside the GeoJSON must agree with it.
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// Helmert shift from Xi'an 1980 / Beijing 1954 to CGCS2000: "dx,dy,dz,rx,ry,rz,ds" or an array of 3 or 7
+    /// numbers (metres, arc-seconds, ppm; position-vector convention like PROJ's +towgs84).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub towgs84: Option<Value>,
     /// Project facts by name (see `GET /v1/rules` → `facts`): strings, booleans or numbers.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -45,6 +57,31 @@ pub struct Format {
 
 fn input_error(e: InputError, pointer: &str) -> ApiError {
     ApiError::unprocessable(e.slug(), e.to_string(), e.message_zh()).at(pointer)
+}
+
+/// The request's CRS from its `crs` and `towgs84` (a string, or for JSON bodies an array of numbers).
+fn input_crs(crs: Option<&str>, towgs84: Option<&Value>, crs_pointer: &str, towgs84_pointer: &str) -> Result<InputCrs, ApiError> {
+    let parsed = match towgs84 {
+        None | Some(Value::Null) => InputCrs::parse(crs, None),
+        Some(Value::String(t)) => InputCrs::parse(crs, Some(t)),
+        Some(Value::Array(a)) => match a.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>() {
+            Some(v) => InputCrs::with_towgs84_values(crs, Some(v)),
+            None => return Err(ApiError::unprocessable("invalid-towgs84", "towgs84 must be numbers", "towgs84 须为数值。").at(towgs84_pointer)),
+        },
+        Some(_) => {
+            return Err(ApiError::unprocessable("invalid-towgs84", "towgs84 must be a string \"dx,dy,dz,rx,ry,rz,ds\" or an array of 3 or 7 numbers", "towgs84 须为字符串或 3 个、7 个数值的数组。").at(towgs84_pointer))
+        }
+    };
+    parsed.map_err(|e| {
+        let pointer = if e.slug() == "invalid-towgs84" { towgs84_pointer } else { crs_pointer };
+        input_error(e.into(), pointer)
+    })
+}
+
+/// Points an input error at the `crs` field when it concerns the CRS, else at the coordinates.
+fn located(e: InputError, crs_pointer: &str, pointer: &str) -> ApiError {
+    let at = if e.is_about_the_crs() { crs_pointer } else { pointer };
+    input_error(e, at)
 }
 
 fn fact_string(v: &Value) -> Option<String> {
@@ -91,7 +128,7 @@ fn count_positions(v: &Value) -> usize {
     }
 }
 
-fn site_from_value(state: &AppState, geometry: &Value, pointer: &str) -> Result<Site, ApiError> {
+fn site_from_value(state: &AppState, geometry: &Value, crs: &InputCrs, pointer: &str, crs_pointer: &str) -> Result<SiteInput, ApiError> {
     let n = count_positions(geometry);
     if n > state.limits.max_vertices {
         return Err(ApiError::new(
@@ -103,14 +140,7 @@ fn site_from_value(state: &AppState, geometry: &Value, pointer: &str) -> Result<
         )
         .at(pointer));
     }
-    let gj = GeoJson::from_json_value(geometry.clone())
-        .map_err(|e| input_error(InputError::GeoJson(e.to_string()), pointer))?;
-    let geometries: Vec<geojson::Geometry> = match gj {
-        GeoJson::Geometry(g) => vec![g],
-        GeoJson::Feature(f) => f.geometry.into_iter().collect(),
-        GeoJson::FeatureCollection(fc) => fc.features.into_iter().filter_map(|f| f.geometry).collect(),
-    };
-    input::site_from_geometries(&geometries).map_err(|e| input_error(e, pointer))
+    input::geojson_input(geometry, crs).map_err(|e| located(e, crs_pointer, pointer))
 }
 
 fn respond(state: &AppState, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
@@ -142,13 +172,19 @@ pub async fn post_assessment(
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"), format!("请求体不是有效的 JSON：{e}"))
     })?;
-    // A GeoJSON Feature body carries its facts in properties.facts.
-    let (geometry, raw_facts, radius_m, pointer) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
+    // A GeoJSON Feature body carries its facts (and crs, towgs84, radius_m) in its properties.
+    let (geometry, raw_facts, radius_m, pointer, crs) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
         let facts = value.pointer("/properties/facts").cloned().unwrap_or(Value::Object(Default::default()));
         let facts: BTreeMap<String, Value> = serde_json::from_value(facts).map_err(|_| {
             ApiError::unprocessable("invalid-facts", "properties.facts must be an object of fact names to values", "properties.facts 须为对象。").at("/properties/facts")
         })?;
-        (value.clone(), facts, value.pointer("/properties/radius_m").and_then(Value::as_f64), "/geometry")
+        let crs_name = match value.pointer("/properties/crs") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => return Err(ApiError::unprocessable("unknown-crs", "properties.crs must be a string such as \"gcj02\" or \"EPSG:4526\"", "properties.crs 须为字符串，如 \"gcj02\" 或 \"EPSG:4526\"。").at("/properties/crs")),
+        };
+        let crs = input_crs(crs_name, value.pointer("/properties/towgs84"), "/properties/crs", "/properties/towgs84")?;
+        (value.clone(), facts, value.pointer("/properties/radius_m").and_then(Value::as_f64), "/geometry", (crs, "/properties/crs"))
     } else {
         let de = &mut serde_json::Deserializer::from_slice(&body);
         let req: AssessmentRequest = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -156,7 +192,8 @@ pub async fn post_assessment(
             let pointer = if path == "." { String::new() } else { format!("/{}", path.replace('.', "/")) };
             ApiError::unprocessable("invalid-request", e.inner().to_string(), format!("请求字段错误：{}", e.inner())).at(pointer)
         })?;
-        (req.geometry, req.facts, req.radius_m, "/geometry")
+        let crs = input_crs(req.crs.as_deref(), req.towgs84.as_ref(), "/crs", "/towgs84")?;
+        (req.geometry, req.facts, req.radius_m, "/geometry", (crs, "/crs"))
     };
     let mut strings = BTreeMap::new();
     for (k, v) in &raw_facts {
@@ -167,14 +204,19 @@ pub async fn post_assessment(
     }
     let facts = parse_facts(&state.engine, &strings, "/facts/")?;
     let radius = radius(radius_m, "/radius_m")?;
-    let site = site_from_value(&state, &geometry, pointer)?;
-    let a = state.engine.assess_with(&site, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
-    respond(&state, &site, a, &format)
+    let input = site_from_value(&state, &geometry, &crs.0, pointer, crs.1)?;
+    let a = state.engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
+    respond(&state, &input.site, a, &format)
 }
 
-/// `GET /v1/assessments?lon=..&lat=..&industry=..&nature=..` — a single point; every other parameter is a fact.
+/// `GET /v1/assessments?lon=..&lat=..&industry=..&nature=..` (or `at=113°30'15"E 33°16'20"N`, and `crs=…`) — a
+/// single point; every other parameter is a fact.
 #[utoipa::path(get, path = "/v1/assessments",
-    params(("lon" = f64, Query), ("lat" = f64, Query), ("industry" = Option<String>, Query), ("nature" = Option<String>, Query),
+    params(("lon" = Option<f64>, Query, description = "longitude, or the first number in crs"), ("lat" = Option<f64>, Query, description = "latitude, or the second number in crs"),
+           ("at" = Option<String>, Query, description = "the point as text instead of lon/lat: decimal or degrees-minutes-seconds, e.g. 113°30'15.2\"E 33°16'20\"N"),
+           ("crs" = Option<String>, Query, description = "CRS of the coordinates: wgs84 (default), cgcs2000, gcj02, bd09, cgcs2000-gk3:NN, cgcs2000-gk3-cm:DDD, cgcs2000-gk6:NN, cgcs2000-gk, xian80-gk3:NN, bj54-gk3:NN, EPSG:xxxx"),
+           ("towgs84" = Option<String>, Query, description = "dx,dy,dz[,rx,ry,rz,ds]: Helmert shift to CGCS2000 for xian80/bj54 coordinates"),
+           ("industry" = Option<String>, Query), ("nature" = Option<String>, Query),
            ("f" = Option<String>, Query, description = "json (default) or geojson"), ("radius_m" = Option<f64>, Query)),
     responses((status = 200, body = Assessment), (status = 422, body = super::error::Problem)))]
 pub async fn get_assessment(
@@ -195,14 +237,23 @@ pub async fn get_assessment(
     let lat = number(&mut params, "lat")?;
     let radius_m = number(&mut params, "radius_m")?;
     let format = Format { f: params.remove("f") };
-    let (Some(lon), Some(lat)) = (lon, lat) else {
-        return Err(ApiError::unprocessable("missing-coordinates", "give lon and lat in degrees", "请提供经度 lon 和纬度 lat（度）。").at(if lon.is_none() { "lon" } else { "lat" }));
+    let at = params.remove("at");
+    let towgs84 = params.remove("towgs84").map(Value::String);
+    let crs = input_crs(params.remove("crs").as_deref(), towgs84.as_ref(), "crs", "towgs84")?;
+    let input = match (at, lon, lat) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ApiError::unprocessable("conflicting-coordinates", "give either at= or lon= and lat=, not both", "请只用 at= 或 lon=、lat= 其中一种方式给出坐标。").at("at"));
+        }
+        (Some(at), None, None) => input::text_point_input(&at, &crs).map_err(|e| located(e, "crs", "at"))?,
+        (None, Some(lon), Some(lat)) => input::point_input(lon, lat, &crs).map_err(|e| located(e, "crs", "lon"))?,
+        (None, lon, _) => {
+            return Err(ApiError::unprocessable("missing-coordinates", "give lon and lat in degrees (or at=\"113°30'15\\\"E 33°16'20\\\"N\")", "请提供经度 lon 和纬度 lat（度），或 at=度分秒文本。").at(if lon.is_none() { "lon" } else { "lat" }));
+        }
     };
-    let site = input::point_site(lon, lat).map_err(|e| input_error(e, "lon"))?;
     let facts = parse_facts(&state.engine, &params, "")?;
     let radius = radius(radius_m, "radius_m")?;
-    let a = state.engine.assess_with(&site, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
-    respond(&state, &site, a, &format)
+    let a = state.engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
+    respond(&state, &input.site, a, &format)
 }
 
 fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<f64>>, extra: JsonObject) -> Feature {

@@ -1,8 +1,24 @@
 //! Coordinate reference systems. Everything inside ecogate is CGCS2000 geographic lon/lat (EPSG:4490); this module
-//! turns whatever a source declares (geographic, Gauss–Krüger projected, ESRI WKT from a `.prj`) into it with PROJ.
+//! turns whatever a source declares (geographic, Gauss–Krüger projected, ESRI WKT from a `.prj`) into it with PROJ,
+//! and whatever a user sends into it too:
+//!
+//! - [`input_crs`]: the `crs` names of requests (`wgs84`, `gcj02`, `cgcs2000-gk3:38`, `EPSG:xxxx`, …) and the
+//!   conversion of the numbers sent, with their axis order and zone worked out;
+//! - [`gcj`]: GCJ-02 and BD-09, the offsets of Chinese map apps;
+//! - [`gauss_kruger`]: Chinese Gauss–Krüger zones, their EPSG codes, zone prefixes, and Helmert shifts of the old
+//!   Xi'an 1980 / Beijing 1954 datums;
+//! - [`dms`]: degrees–minutes–seconds text.
+
+pub mod dms;
+pub mod gauss_kruger;
+pub mod gcj;
+pub mod input_crs;
+
+pub use input_crs::{Converter, CrsInputError, InputCrs};
 
 use geo::{Coord, MapCoords, MultiPolygon};
 use proj::Proj;
+use serde::Serialize;
 
 /// The working CRS: CGCS2000 geographic (国家2000大地坐标系). For siting queries it is interchangeable with WGS84
 /// (they differ by centimetres), which is why lon/lat sent as "WGS84" is accepted as is.
@@ -46,6 +62,16 @@ impl ToWorking {
         self.proj.is_none()
     }
 
+    /// PROJ's name for the operation, e.g. "Inverse of 3-degree Gauss-Kruger CM 114E" (empty for the identity).
+    pub fn description(&self) -> String {
+        self.proj.as_ref().and_then(|p| p.proj_info().description).unwrap_or_default()
+    }
+
+    /// The PROJ transformation itself (`None` for the identity).
+    pub fn into_proj(self) -> Option<Proj> {
+        self.proj
+    }
+
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, CrsError> {
         match &self.proj {
             None => Ok(c),
@@ -61,6 +87,40 @@ impl ToWorking {
             return Ok(mp.clone());
         }
         mp.try_map_coords(|c| self.coord(c))
+    }
+}
+
+/// The order in which the two numbers of a position were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AxisOrder {
+    /// x = longitude, y = latitude (GeoJSON and traditional GIS order).
+    LonLat,
+    /// Latitude first, as hemisphere letters in the text said (`33°16′N 113°30′E`).
+    LatLon,
+    /// x = easting, y = northing (GIS order for projected coordinates).
+    EastingNorthing,
+    /// X = northing, Y = easting: Chinese surveying order (测量坐标系 X 为北坐标).
+    NorthingEasting,
+}
+
+impl AxisOrder {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AxisOrder::LonLat => "longitude, latitude",
+            AxisOrder::LatLon => "latitude, longitude (by the hemisphere letters)",
+            AxisOrder::EastingNorthing => "easting, northing",
+            AxisOrder::NorthingEasting => "X = northing, Y = easting (surveying order)",
+        }
+    }
+
+    pub fn describe_zh(self) -> &'static str {
+        match self {
+            AxisOrder::LonLat => "经度、纬度",
+            AxisOrder::LatLon => "纬度、经度（据方位字母）",
+            AxisOrder::EastingNorthing => "东坐标、北坐标",
+            AxisOrder::NorthingEasting => "X 为北坐标、Y 为东坐标（测量坐标顺序）",
+        }
     }
 }
 
