@@ -1,7 +1,7 @@
 //! Command line: `ecogate check | layers | validate | rules | industries`.
 
-use crate::assess::{AssessOptions, Assessment, Engine, EngineError, Verdict};
-use crate::crs::{AxisOrder, InputCrs};
+use crate::assess::{AssessOptions, Engine, EngineError, Verdict};
+use crate::crs::InputCrs;
 use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError};
 use crate::input::{self, InputError};
@@ -303,7 +303,7 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     if args.data.json {
         println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
     } else {
-        print!("{}", with_input_line(report::assessment_text(&assessment), &assessment));
+        print!("{}", report::assessment_text(&assessment));
     }
     Ok(match assessment.verdict {
         Verdict::Permitted => EXIT_PERMITTED,
@@ -311,24 +311,6 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         Verdict::Restricted => EXIT_RESTRICTED,
         Verdict::Undetermined => EXIT_UNDETERMINED,
     })
-}
-
-/// The text report with a line saying how the input was read, after the site line, unless it was plain WGS84
-/// lon/lat numbers.
-fn with_input_line(text: String, a: &Assessment) -> String {
-    let s = &a.site;
-    let (Some(crs), Some([x, y]), Some(axis)) = (&s.input_crs, s.input_coordinates, s.axis_order_assumed) else { return text };
-    if crs == "wgs84" && axis == AxisOrder::LonLat && s.input_text.is_none() {
-        return text;
-    }
-    let epsg = s.input_crs_epsg.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
-    let sent = s.input_text.as_deref().map(|t| format!("\"{t}\" = ")).unwrap_or_default();
-    let converted = s.converted_coordinates.map(|[lon, lat]| format!(" → {lon:.7}, {lat:.7}")).unwrap_or_default();
-    let line = format!("Input 输入: {crs}{epsg}, {sent}({x}, {y}) read as {} / {}{converted}\n", axis.describe(), axis.describe_zh());
-    match text.find("Site 选址:").and_then(|i| text[i..].find('\n').map(|j| i + j + 1)) {
-        Some(at) => format!("{}{line}{}", &text[..at], &text[at..]),
-        None => format!("{text}{line}"),
-    }
 }
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {

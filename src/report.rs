@@ -2,6 +2,7 @@
 //! forms are the serde structures themselves.
 
 use crate::assess::{Assessment, Engine};
+use crate::crs::AxisOrder;
 use crate::ingest::ValidationReport;
 use crate::rules::{Outcome, Rulebook};
 use std::fmt::Write;
@@ -29,6 +30,7 @@ pub fn assessment_text(a: &Assessment) -> String {
         let _ = write!(s, ", length {m:.1} m");
     }
     s.push('\n');
+    s.push_str(&input_line(a));
     if !a.facts.supplied.is_empty() || !a.facts.derived.is_empty() {
         let supplied: Vec<String> = a.facts.supplied.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(s, "Facts 项目信息: {}", if supplied.is_empty() { "(none)".into() } else { supplied.join(", ") });
@@ -104,6 +106,21 @@ pub fn assessment_text(a: &Assessment) -> String {
     let _ = writeln!(s, "\nDataset 数据版本: {} ({})", a.dataset.version, a.dataset.title);
     let _ = writeln!(s, "Rulebook 规则版本: {} {}", a.rulebook.id, a.rulebook.version);
     s
+}
+
+/// How the input was read (CRS, axis order, conversion), unless it was plain WGS84 lon/lat numbers.
+fn input_line(a: &Assessment) -> String {
+    let s = &a.site;
+    let (Some(crs), Some([x, y]), Some(axis)) = (&s.input_crs, s.input_coordinates, s.axis_order_assumed) else {
+        return String::new();
+    };
+    if crs == "wgs84" && axis == AxisOrder::LonLat && s.input_text.is_none() {
+        return String::new();
+    }
+    let epsg = s.input_crs_epsg.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+    let sent = s.input_text.as_deref().map(|t| format!("\"{t}\" = ")).unwrap_or_default();
+    let converted = s.converted_coordinates.map(|[lon, lat]| format!(" → {lon:.7}, {lat:.7}")).unwrap_or_default();
+    format!("Input 输入: {crs}{epsg}, {sent}({x}, {y}) read as {} / {}{converted}\n", axis.describe(), axis.describe_zh())
 }
 
 pub fn layers_text(e: &Engine) -> String {
