@@ -294,6 +294,7 @@ impl Engine {
             rules,
             questions,
             nearby,
+            nearby_radius_m: options.nearby_radius_m,
             warnings,
             dataset: self.dataset.clone(),
             rulebook: self.rulebook_ref(),
@@ -475,6 +476,8 @@ pub struct Assessment {
     /// Zones of other kinds within the radius that the site does not touch, nearest first (so the first of each kind
     /// is the nearest zone of that kind).
     pub nearby: Vec<NearbyZone>,
+    /// The radius `nearby` was searched in, metres.
+    pub nearby_radius_m: f64,
     pub warnings: Vec<Warning>,
     pub dataset: DatasetInfo,
     pub rulebook: RulebookRef,

@@ -38,6 +38,7 @@ fn get_point_assessment_returns_verdict_citation_and_versions() {
     assert_eq!(art66["citation"]["article"], "第六十六条第一款");
     assert!(a["dataset"]["version"].as_str().unwrap_or_default().starts_with("wugang-sample@"));
     assert!(a["rulebook"]["version"].as_str().unwrap_or_default().starts_with("2026.11.27+"));
+    assert_eq!(a["nearby_radius_m"], 1000.0, "the radius the nearby list was searched in");
 }
 
 #[test]

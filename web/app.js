@@ -701,7 +701,7 @@ function renderResult(a) {
   parts.push(h('div', { id: 'rules' }, ...applied.map(ruleCard)));
   if (others.length) parts.push(h('details', {}, h('summary', {}, t('other_rules', { n: others.length })), ...others.map(ruleCard)));
 
-  const radius = fmtLength(1000);
+  const radius = fmtLength(a.nearby_radius_m ?? 1000);
   parts.push(h('h3', {}, t('nearby_title', { r: radius })));
   parts.push(a.nearby?.length
     ? h('table', { id: 'nearby' },
