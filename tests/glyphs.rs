@@ -1,6 +1,6 @@
 //! Map label glyphs over real loopback HTTP from the real `ecogate serve` binary: `/fonts/{fontstack}/{range}.pbf`
 //! made from WenQuanYi Micro Hei (Debian's fonts-wqy-microhei, which scripts/setup.sh installs), decoded back with
-//! the glyph PBF types of `pbf_font_tools`; and the service without a label font.
+//! the glyph PBF types of `pbf_font_tools`; and the style with and without a label font.
 
 #[path = "common/server.rs"]
 mod server;
@@ -19,6 +19,8 @@ const FONT_URL: &str = "WenQuanYi%20Micro%20Hei";
 const WU: u32 = 0x821E;
 /// The SDF border MapLibre expects around every glyph bitmap.
 const BORDER: u32 = 3;
+/// The style layers that carry labels.
+const LABELLED: [&str; 4] = ["control_units", "reserves", "water_sources", "red_lines"];
 
 fn get(s: &Server, path: &str) -> Response {
     client().get(s.url(path)).send().unwrap_or_else(|e| panic!("GET {path}: {e}"))
@@ -148,18 +150,56 @@ fn unknown_fontstacks_are_404_problems() {
     assert_problem(get(&s, &format!("/fonts/{FONT_URL}")), StatusCode::NOT_FOUND);
 }
 
-/// Without a usable font: glyphs are 503 with how to install one; the rest works.
+#[test]
+fn the_served_style_has_glyphs_at_the_absolute_base_url_and_label_layers() {
+    let s = Server::start();
+    let style = json(&s, "/styles/ecogate.json");
+    assert_eq!(style["glyphs"], format!("{}/fonts/{{fontstack}}/{{range}}.pbf", s.base));
+    let layers = style["layers"].as_array().unwrap();
+    let ids: Vec<&str> = layers.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    for layer in LABELLED {
+        let id = format!("{layer}-label");
+        let l = layers.iter().find(|l| l["id"] == id.as_str()).unwrap_or_else(|| panic!("{id} in {ids:?}"));
+        assert_eq!(l["type"], "symbol");
+        assert_eq!(l["source-layer"], layer);
+        assert_eq!(l["layout"]["text-font"], serde_json::json!([FONT]));
+        assert_eq!(l["layout"]["symbol-placement"], "point");
+        assert!(l["paint"]["text-halo-width"].as_f64().is_some_and(|w| w > 0.0), "{id} has a halo");
+        // Drawn above every fill and line.
+        let last_geometry = layers.iter().rposition(|l| l["type"] == "fill" || l["type"] == "line").unwrap();
+        assert!(ids.iter().position(|i| *i == id).unwrap() > last_geometry, "{id} above the zones");
+        // The URL MapLibre makes from the style answers.
+        let stack = l["layout"]["text-font"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect::<Vec<_>>().join(",");
+        let url = style["glyphs"].as_str().unwrap().replace("{fontstack}", &stack.replace(' ', "%20")).replace("{range}", "0-255");
+        glyphs(&s, &url);
+    }
+    // Control units: code and name on two lines, from zoom 11.
+    let units = layers.iter().find(|l| l["id"] == "control_units-label").unwrap();
+    assert_eq!(units["minzoom"], 11);
+    let field = units["layout"]["text-field"].to_string();
+    assert!(field.contains(r#"["get","code"]"#) && field.contains(r#"["get","name"]"#) && field.contains(r#""\n""#), "{field}");
+    assert_eq!(style["metadata"]["ecogate:layer-ids"].as_array().unwrap().len(), layers.len(), "metadata lists every layer");
+}
+
+/// Without a usable font: glyphs are 503 with how to install one; the style has no glyphs and no labels; the rest works.
 fn assert_labels_off(s: &Server) {
     let p = assert_problem(get(s, &format!("/fonts/{FONT_URL}/0-255.pbf")), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(p["type"], "/problems/glyphs-unavailable");
     let detail = p["detail"].as_str().unwrap();
     assert!(detail.contains("fonts-wqy-microhei") && detail.contains("--font"), "says how to install a font: {p}");
+    let style = json(s, "/styles/ecogate.json");
+    assert!(style.get("glyphs").is_none(), "no glyphs: {}", style["glyphs"]);
+    let layers = style["layers"].as_array().unwrap();
+    assert!(layers.iter().all(|l| l["type"] != "symbol"), "no label layers");
+    assert!(layers.iter().any(|l| l["id"] == "control_units-fill") && layers.iter().any(|l| l["id"] == "red_lines-line"));
+    let ids = style["metadata"]["ecogate:layer-ids"].as_array().unwrap();
+    assert_eq!(ids.len(), layers.len(), "metadata lists only the layers there are: {ids:?}");
     assert_eq!(get(s, "/tiles/zones/0/0/0.mvt").status(), StatusCode::OK, "tiles still work");
     assert_eq!(get(s, "/readyz").status(), StatusCode::OK);
 }
 
 #[test]
-fn without_a_font_glyphs_are_503_and_the_rest_works() {
+fn without_a_font_glyphs_are_503_and_the_style_has_no_labels() {
     let s = Server::start_with(&["--font", "/nonexistent/font.ttc"]);
     assert_labels_off(&s);
     assert!(s.log_text().contains("map labels off"), "the server says so: {}", s.log_text());
