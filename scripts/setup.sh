@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   libgdal-dev libproj-dev    # the gdal and proj crates link against them
   clang libclang-dev pkg-config  # bindgen and library discovery
+  libfreetype-dev            # the freetype-rs crate links it: map label glyphs are rendered with FreeType
+  fonts-wqy-microhei         # WenQuanYi Micro Hei, the map labels' font (Latin and CJK; Apache-2.0 or GPL-3+ with font exception)
   gdal-bin                   # ogr2ogr/ogrinfo: test fixtures in other formats
 )
 

@@ -89,6 +89,20 @@ pub struct ServeArgs {
     /// Folder with the map page's bundled JS/CSS (default: web/ beside the data).
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
+    /// TrueType/OpenType font (.ttf, .otf, .ttc) the map labels are made from (default: $ECOGATE_FONT, else Debian's
+    /// fonts-wqy-microhei, /usr/share/fonts/truetype/wqy/wqy-microhei.ttc). Without a usable font the service runs
+    /// and the map has no labels.
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    pub fn font_path(&self) -> PathBuf {
+        self.font
+            .clone()
+            .or_else(|| std::env::var_os("ECOGATE_FONT").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(crate::glyphs::DEFAULT_FONT))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -326,7 +340,15 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         base_map_url: args.base_map_url.clone(),
         web_dir: args.web_dir.clone().unwrap_or_else(|| default_path(&None, "ECOGATE_WEB", "web")),
     };
-    let state = std::sync::Arc::new(crate::api::AppState { engine, limits, config });
+    let glyphs = crate::glyphs::LabelFont::load(&args.font_path());
+    match &glyphs {
+        crate::glyphs::LabelFont::Ready(font) => tracing::info!(font = %font.path().display(), fontstack = font.name(), "map labels on"),
+        crate::glyphs::LabelFont::Unavailable { reason, .. } => tracing::warn!(
+            "map labels off: {reason}; install Debian's {} or pass --font (the style is served without labels)",
+            crate::glyphs::DEFAULT_FONT_PACKAGE
+        ),
+    }
+    let state = std::sync::Arc::new(crate::api::AppState { engine, limits, config, glyphs });
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)

@@ -69,13 +69,31 @@ fn ensure_browser_deps() {
 #[test]
 fn map_page_in_headless_chromium() {
     ensure_browser_deps();
-    let server = Server::start();
+    run_browser_test(&Server::start(), &[], "");
+}
+
+/// Without a label font the style comes without glyphs and labels: the map must still load without a console error
+/// (MapLibre logs one for every glyph range it cannot load, which is why the style drops them).
+#[test]
+fn map_page_without_a_label_font() {
+    ensure_browser_deps();
+    let server = Server::start_with(&["--font", "/nonexistent/font.ttc"]);
+    run_browser_test(&server, &["--test-name-pattern=loads cleanly|zone labels"], "no-font");
+}
+
+/// Runs tests/browser/map.test.mjs against the server; screenshots go to `$ECOGATE_SHOT_DIR/<sub>`. One browser at a
+/// time: two chromiums on a small machine make the page's time limits flaky.
+fn run_browser_test(server: &Server, node_args: &[&str], sub: &str) {
+    static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let kept = std::env::var_os("ECOGATE_SHOT_DIR").map(PathBuf::from);
     let temp = tempfile::tempdir().unwrap();
-    let shots = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let shots = kept.clone().unwrap_or_else(|| temp.path().to_path_buf()).join(sub);
     let started = Instant::now();
     let out = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "tests/browser/map.test.mjs"])
+        .arg("--test")
+        .args(node_args)
+        .args(["--test-reporter=spec", "tests/browser/map.test.mjs"])
         .current_dir(root())
         .env("ECOGATE_URL", &server.base)
         .env("ECOGATE_SHOT_DIR", &shots)

@@ -258,8 +258,9 @@ fn the_served_style_points_at_the_absolute_tilejson() {
     assert_eq!(style["sources"]["zones"]["url"], format!("{}/tiles/zones.json", s.base));
     let text = serde_json::to_string(&style).unwrap();
     assert!(!text.contains("{base}"));
-    // Offline: no remote resources at all.
-    assert!(style.get("glyphs").is_none() && style.get("sprite").is_none());
+    // Offline: no remote resources at all; the label glyphs come from this service (tests/glyphs.rs has the rest).
+    assert_eq!(style["glyphs"], format!("{}/fonts/{{fontstack}}/{{range}}.pbf", s.base));
+    assert!(style.get("sprite").is_none());
     assert!(!text.contains("https://"), "no external URL");
     // Every manifest layer has stable <layer>-fill and <layer>-line ids on its source-layer.
     let layers = style["layers"].as_array().unwrap();

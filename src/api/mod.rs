@@ -1,11 +1,12 @@
 //! HTTP service (`ecogate serve`): the assessment API, OGC API – Features for the zone layers, vector tiles, the
-//! MapLibre style and the map page. The engine knows nothing of HTTP; this module only translates.
+//! MapLibre style, its label glyphs and the map page. The engine knows nothing of HTTP; this module only translates.
 //!
 //! Limits (all configurable, documented in the README and `/openapi.json`): request body 2 MiB, 50,000 vertices
 //! per geometry, 30 s per request. Every error is `application/problem+json` (RFC 7807).
 
 pub mod assess;
 pub mod error;
+pub mod fonts;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub engine: Engine,
     pub limits: Limits,
     pub config: ServiceConfig,
+    /// The font map labels are made from, or why there is none (then the style is served without labels).
+    pub glyphs: crate::glyphs::LabelFont,
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -75,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/openapi.json", get(openapi::openapi_json))
         .merge(ogc::routes())
         .merge(tiles::routes())
+        .merge(fonts::routes())
         .merge(page::routes());
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -34,6 +34,7 @@ pub struct ApiDoc;
 pub async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::tiles::TilesDoc::openapi());
+    doc.merge(super::fonts::FontsDoc::openapi());
     let mut resp = Json(doc).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.oai.openapi+json;version=3.0"));
     resp

@@ -5,7 +5,9 @@
 //!   an unknown tileset 404; a zoom outside 0–22, or x/y outside the zoom's grid, 400 (problem+json).
 //! - `GET /tiles/{tileset}.json` — TileJSON 3.0.0, tile URLs absolute from the request's Host header.
 //! - `GET /styles/ecogate.json` — the MapLibre style (`styles/ecogate.json`, built in) with `{base}` replaced by the
-//!   absolute base URL, so its `zones` source points at this service's TileJSON.
+//!   absolute base URL, so its `zones` source and its `glyphs` point at this service. Its label (symbol) layers name
+//!   the service's label font; without one (see `api::fonts`) the style is served without `glyphs` and without label
+//!   layers, since MapLibre logs an error for every glyph range it cannot load.
 
 use super::error::ApiError;
 use super::AppState;
@@ -101,12 +103,45 @@ pub async fn get_tilejson(State(state): State<Arc<AppState>>, Path(file): Path<S
 
 /// `GET /styles/ecogate.json`
 #[utoipa::path(get, path = "/styles/ecogate.json",
-    responses((status = 200, description = "MapLibre style v8 whose `zones` source is this service's TileJSON")))]
-pub async fn get_style(headers: HeaderMap) -> Response {
+    responses((status = 200, description = "MapLibre style v8 whose `zones` source is this service's TileJSON and whose \
+        `glyphs` are this service's /fonts; without a label font, no `glyphs` and no label (symbol) layers")))]
+pub async fn get_style(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let base = super::ogc::base_url(&headers);
     let mut style = STYLE.clone();
+    match state.glyphs.font() {
+        Some(font) => set_text_font(&mut style, font.name()),
+        None => strip_labels(&mut style),
+    }
     substitute_base(&mut style, &base);
     Json(style).into_response()
+}
+
+/// Points every label layer at the served font (the style file names WenQuanYi Micro Hei; `--font` may be another).
+fn set_text_font(style: &mut Value, font: &str) {
+    for layer in style["layers"].as_array_mut().into_iter().flatten() {
+        if let Some(f) = layer.pointer_mut("/layout/text-font") {
+            *f = Value::Array(vec![Value::String(font.to_string())]);
+        }
+    }
+}
+
+/// Removes `glyphs`, the symbol layers and their ids in `metadata["ecogate:layer-ids"]`.
+fn strip_labels(style: &mut Value) {
+    let Some(obj) = style.as_object_mut() else { return };
+    obj.remove("glyphs");
+    let mut removed = Vec::new();
+    if let Some(layers) = obj.get_mut("layers").and_then(Value::as_array_mut) {
+        layers.retain(|l| {
+            let label = l["type"] == "symbol";
+            if label {
+                removed.push(l["id"].clone());
+            }
+            !label
+        });
+    }
+    if let Some(ids) = style.pointer_mut("/metadata/ecogate:layer-ids").and_then(Value::as_array_mut) {
+        ids.retain(|id| !removed.contains(id));
+    }
 }
 
 /// Replaces `{base}` in every string of the style (as JSON values, so a Host header cannot break the JSON).
@@ -126,6 +161,35 @@ pub struct TilesDoc;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn symbol_ids(style: &Value) -> Vec<&str> {
+        style["layers"].as_array().unwrap().iter().filter(|l| l["type"] == "symbol").map(|l| l["id"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_style_has_labels_that_can_be_stripped() {
+        assert!(STYLE["glyphs"].as_str().is_some_and(|g| g.starts_with("{base}/fonts/")));
+        let labels = symbol_ids(&STYLE);
+        assert!(labels.contains(&"control_units-label"), "{labels:?}");
+        let mut s = STYLE.clone();
+        strip_labels(&mut s);
+        assert!(s.get("glyphs").is_none());
+        assert!(symbol_ids(&s).is_empty());
+        let ids = s["metadata"]["ecogate:layer-ids"].as_array().unwrap();
+        assert!(ids.iter().all(|id| !id.as_str().unwrap().ends_with("-label")), "{ids:?}");
+        assert_eq!(ids.len(), s["layers"].as_array().unwrap().len());
+        // Every other layer is untouched.
+        assert_eq!(s["layers"].as_array().unwrap().len() + labels.len(), STYLE["layers"].as_array().unwrap().len());
+    }
+
+    #[test]
+    fn label_layers_name_the_served_font() {
+        let mut s = STYLE.clone();
+        set_text_font(&mut s, "Noto Sans CJK SC");
+        for l in s["layers"].as_array().unwrap().iter().filter(|l| l["type"] == "symbol") {
+            assert_eq!(l["layout"]["text-font"], serde_json::json!(["Noto Sans CJK SC"]), "{}", l["id"]);
+        }
+    }
 
     #[test]
     fn style_placeholders_are_replaced_as_json() {

@@ -25,6 +25,8 @@ mkdirSync(SHOT_DIR, { recursive: true });
 const TIANGANG_L2 = { lon: 113.447392, lat: 33.317817 };
 const TIANGANG_L2_DMS = `113°26'50.61"E 33°19'4.14"N`;
 const TIANGANG_L2_DMS_ZH = '33度19分4.14秒N 113度26分50.61秒E';
+// The industrial park (data/wugang/test_points.json: industrial_park) and its control unit.
+const PARK = { lon: 113.569369, lat: 33.321212, unit: 'ZH41048120002' };
 
 let profile;
 let context;
@@ -249,6 +251,47 @@ test('the page loads cleanly and draws the zone layers with a legend', { timeout
   assert.match(page.assessments[0], /industry=3011&nature=new/);
   assert.equal(await page.$$eval('.missing', (els) => els.length), 0, 'no input highlighted any more');
   await page.screenshot({ path: join(SHOT_DIR, 'verdict-after-prompt.png') });
+  assertClean(page);
+  await page.close();
+});
+
+test('zone labels are drawn with the service\'s own glyphs and toggle with their layer', { timeout: 60_000 }, async (t) => {
+  const glyphs = []; // glyph ranges the map fetched: "status path"
+  const page = await open('/', (p) => p.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/fonts/')) glyphs.push(`${r.status()} ${decodeURIComponent(u.pathname)}`);
+  }));
+  const style = await page.evaluate(() => window.ecogate.map.getStyle());
+  const labels = style.layers.filter((l) => l.type === 'symbol').map((l) => l.id);
+  if (!style.glyphs) {
+    // A server without a label font serves the style without glyphs and labels: the map must still be clean.
+    assert.deepEqual(labels, [], 'no label layers without glyphs');
+    t.diagnostic('the server has no label font: no labels to check');
+    assertClean(page);
+    await page.close();
+    return;
+  }
+  assert.equal(new URL(style.glyphs.replace(/[{}]/g, '')).origin, BASE, 'glyphs come from the service itself');
+  for (const id of ['control_units-label', 'water_sources-label', 'reserves-label', 'red_lines-label']) assert.ok(labels.includes(id), `${id} in ${labels}`);
+
+  // Zoomed in on the industrial park, its control unit is labelled with its code and name.
+  await page.evaluate(({ lon, lat }) => new Promise((resolve) => {
+    const map = window.ecogate.map;
+    map.once('idle', resolve);
+    map.jumpTo({ center: [lon, lat], zoom: 13 });
+  }), PARK);
+  const placed = await page.evaluate(() => window.ecogate.map.queryRenderedFeatures({ layers: ['control_units-label'] })
+    .map((f) => `${f.properties.code} ${f.properties.name}`));
+  assert.ok(placed.some((p) => p.startsWith(`${PARK.unit} 舞钢市产业集聚区`)), `the park's unit is labelled: ${placed}`);
+  assert.ok(glyphs.some((g) => g.startsWith('200 ') && g.endsWith('/0-255.pbf')), `glyphs fetched: ${glyphs}`);
+  assert.ok(glyphs.every((g) => g.startsWith('200 ')), `every glyph range loaded: ${glyphs}`);
+  t.diagnostic(`glyph ranges fetched: ${glyphs.length}`);
+  await page.locator('#map').screenshot({ path: join(SHOT_DIR, 'labels.png') });
+
+  // The legend's checkbox for control units hides their labels too.
+  await page.uncheck('#legend-list input[data-group="control_units"]');
+  assert.equal(await page.evaluate(() => window.ecogate.map.getLayoutProperty('control_units-label', 'visibility')), 'none');
+  await page.check('#legend-list input[data-group="control_units"]');
   assertClean(page);
   await page.close();
 });

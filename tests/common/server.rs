@@ -44,6 +44,11 @@ impl Server {
     /// The server with extra `serve` arguments (limits, `--dataset` …). Retries on another port if the chosen one
     /// was taken between probing and binding.
     pub fn start_with<S: AsRef<OsStr>>(extra: &[S]) -> Server {
+        Server::start_with_env(&[], extra)
+    }
+
+    /// The server with environment variables set (the `ECOGATE_*` ones are otherwise cleared) and extra arguments.
+    pub fn start_with_env<S: AsRef<OsStr>>(env: &[(&str, &str)], extra: &[S]) -> Server {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
@@ -53,6 +58,8 @@ impl Server {
                 .env_remove("ECOGATE_DATASET")
                 .env_remove("ECOGATE_RULES")
                 .env_remove("ECOGATE_WEB")
+                .env_remove("ECOGATE_FONT")
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .arg("serve")
                 .args(extra)
