@@ -14,5 +14,6 @@ pub mod rules;
 pub mod input;
 pub mod report;
 pub mod tiles;
+pub mod upload;
 pub mod cli;
 pub mod api;
