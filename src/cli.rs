@@ -76,9 +76,12 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Most vertices in one input geometry.
+    /// Most vertices in one input geometry (or one uploaded file).
     #[arg(long, default_value_t = 50_000)]
     pub max_vertices: usize,
+    /// Largest uploaded footprint file (POST /v1/assessments/upload), bytes.
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
     /// Per-request time limit, seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout_secs: u64,
@@ -101,8 +104,16 @@ pub struct CheckArgs {
     #[arg(long, requires = "lon", allow_hyphen_values = true)]
     pub lat: Option<f64>,
     /// GeoJSON file with the site (Geometry, Feature or FeatureCollection) in lon/lat degrees.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "file")]
     pub geojson: Option<PathBuf>,
+    /// Footprint file, assessed per feature and as a whole: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF,
+    /// CSV/XLSX vertex table or 界址点 TXT.
+    #[arg(long, conflicts_with_all = ["lon", "lat"])]
+    pub file: Option<PathBuf>,
+    /// CRS of --file when it has none (DXF, vertex tables in metres, shapefile without .prj), e.g. EPSG:4528; given
+    /// for a file that declares one, it overrides it.
+    #[arg(long, requires = "file")]
+    pub crs: Option<String>,
     /// Industry code, GB/T 4754-2017 (e.g. 3011 cement).
     #[arg(long)]
     pub industry: Option<String>,
@@ -257,6 +268,9 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, Failure> {
+    if let Some(path) = &args.file {
+        return check_file(args, path);
+    }
     let site = match (&args.geojson, args.lon, args.lat) {
         (Some(path), _, _) => {
             let text = std::fs::read_to_string(path)
@@ -264,7 +278,7 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
             input::site_from_geojson(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
         }
         (None, Some(lon), Some(lat)) => input::point_site(lon, lat).map_err(|e| Failure::Usage(e.to_string()))?,
-        _ => return Err(Failure::Usage("give a site: --lon and --lat, or --geojson FILE".into())),
+        _ => return Err(Failure::Usage("give a site: --lon and --lat, --geojson FILE or --file FOOTPRINT".into())),
     };
     if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
         return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
@@ -283,12 +297,46 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     } else {
         print!("{}", report::assessment_text(&assessment));
     }
-    Ok(match assessment.verdict {
+    Ok(exit_code(assessment.verdict))
+}
+
+fn exit_code(verdict: Verdict) -> i32 {
+    match verdict {
         Verdict::Permitted => EXIT_PERMITTED,
         Verdict::Prohibited => EXIT_PROHIBITED,
         Verdict::Restricted => EXIT_RESTRICTED,
         Verdict::Undetermined => EXIT_UNDETERMINED,
-    })
+    }
+}
+
+/// `check --file`: a footprint file, assessed per feature and as a whole; the exit code follows the whole file.
+fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
+    if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
+        return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    // Local files: no size or vertex limit beyond memory.
+    let limits = crate::upload::UploadLimits { max_bytes: usize::MAX, max_vertices: usize::MAX };
+    let upload = crate::upload::read_upload(bytes, name.as_deref(), args.crs.as_deref(), &limits).map_err(|e| {
+        let hint = if matches!(e, crate::upload::UploadError::MissingCrs { .. }) { " (use --crs)" } else { "" };
+        Failure::Usage(format!("{}: {e}{hint}\n{}", path.display(), e.message_zh()))
+    })?;
+    let engine = args.data.engine()?;
+    let pairs = args.fact_pairs().map_err(Failure::Usage)?;
+    let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
+    engine.check_required(&facts).map_err(|(fact, question)| {
+        let flag = if fact == "industry" || fact == "nature" { format!("--{fact}") } else { format!("--fact {fact}=…") };
+        Failure::Usage(format!("{flag} is required: {question}"))
+    })?;
+    let options = AssessOptions { nearby_radius_m: args.radius, ..engine.options };
+    let answer = crate::upload::assess_upload(&engine, upload, &facts, options);
+    if args.data.json {
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+    } else {
+        print!("{}", crate::upload::report_text(&answer));
+    }
+    Ok(exit_code(answer.whole.verdict))
 }
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {
@@ -297,6 +345,7 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         max_body_bytes: args.max_body_bytes,
         max_vertices: args.max_vertices,
         request_timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
+        max_upload_bytes: args.max_upload_bytes,
     };
     let config = crate::api::ServiceConfig {
         limits: limits.clone(),

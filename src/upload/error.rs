@@ -15,8 +15,8 @@ pub enum UploadError {
     #[error("{what} is not a supported footprint format; supported: {}", super::SUPPORTED)]
     UnsupportedFormat { what: String },
     #[error("{} has no coordinate reference system{}: send `crs` (e.g. EPSG:4528 for CGCS2000 3° Gauss–Krüger zone 40){}",
-        .format.name(), .why, .hint.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
-    MissingCrs { format: Format, why: String, hint: Option<String>, hint_zh: Option<String> },
+        .format.name(), if .why.is_empty() { String::new() } else { format!(" ({})", .why) }, .hint.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
+    MissingCrs { format: Format, why: String, why_zh: String, hint: Option<String>, hint_zh: Option<String> },
     #[error("crs {name:?} is not understood: {message}; give an EPSG code such as EPSG:4490, EPSG:4326 or EPSG:4528, or a PROJ/WKT definition")]
     UnknownCrs { name: String, message: String },
     #[error("the files use different coordinate reference systems ({}); send them as separate uploads or reproject them to one", list_pairs(.files))]
@@ -28,7 +28,7 @@ pub enum UploadError {
     #[error("{what} cannot be read: {message}")]
     Unreadable { what: String, message: String },
     #[error("the file holds no polygon to assess ({found}){}", .hint.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
-    NoPolygons { found: String, hint: Option<String> },
+    NoPolygons { found: String, found_zh: String, hint: Option<String> },
     #[error("{feature}: the polygon has zero area (all its points lie on a line or coincide); it cannot be a site footprint")]
     ZeroArea { feature: String },
     #[error("{feature}: invalid polygon that could not be repaired: {reason}")]
@@ -110,10 +110,10 @@ impl UploadError {
             UploadError::TooLarge { size, limit } => format!("文件大小 {size} 字节，超过上传上限 {limit} 字节。"),
             UploadError::TooManyVertices { count, limit } => format!("文件至少有 {count} 个顶点，超过上限 {limit}。"),
             UploadError::UnsupportedFormat { what } => format!("{what} 不是支持的范围文件格式。支持：{}", super::SUPPORTED_ZH),
-            UploadError::MissingCrs { format, why, hint_zh, .. } => format!(
-                "{} 没有坐标系{}：请通过 crs 指定（例如 CGCS2000 3 度带第 40 带为 EPSG:4528）{}",
+            UploadError::MissingCrs { format, why_zh, hint_zh, .. } => format!(
+                "{}没有坐标系{}：请通过 crs 指定（例如 CGCS2000 3 度带第 40 带为 EPSG:4528）{}",
                 format.name_zh(),
-                if why.is_empty() { String::new() } else { format!("（{why}）") },
+                if why_zh.is_empty() { String::new() } else { format!("（{why_zh}）") },
                 hint_zh.as_ref().map(|h| format!("；{h}")).unwrap_or_default()
             ),
             UploadError::UnknownCrs { name, message } => {
@@ -131,7 +131,10 @@ impl UploadError {
                 format!("压缩包中有多个不同格式的候选数据（{}）：每次只上传一个数据集。", list_pairs(candidates))
             }
             UploadError::Unreadable { what, message } => format!("无法读取 {what}：{message}"),
-            UploadError::NoPolygons { found, .. } => format!("文件中没有可评估的面（{found}）。CAD 图中的用地范围须为闭合多段线或填充。"),
+            UploadError::NoPolygons { found_zh, hint, .. } => format!(
+                "文件中没有可评估的面（{found_zh}）{}",
+                if hint.is_some() { "；CAD 图中的用地范围须为闭合多段线（PEDIT → 闭合）或填充" } else { "" }
+            ),
             UploadError::ZeroArea { feature } => format!("{feature}：面积为零（各点共线或重合），不能作为用地范围。"),
             UploadError::InvalidGeometry { feature, reason } => format!("{feature}：多边形无效且无法修复：{reason}"),
             UploadError::BadEncoding { what } => format!("{what} 既不是 UTF-8 也不是 GBK 编码的文本。"),

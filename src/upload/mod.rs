@@ -286,8 +286,8 @@ struct Parsed {
     declared_source: &'static str,
     /// A CRS to assume when neither the file nor the request gives one (lon/lat tables).
     default: Option<(CrsChoice, NoteText)>,
-    /// Why the file has no CRS, and a guess for the message.
-    why_no_crs: String,
+    /// Why the file has no CRS (English, Chinese), and a guess for the message.
+    why_no_crs: (String, String),
     hint: Option<(String, String)>,
     features: Vec<RawFeature>,
     notes: Vec<Note>,
@@ -305,7 +305,7 @@ impl Parsed {
             declared: None,
             declared_source: "file",
             default: None,
-            why_no_crs: String::new(),
+            why_no_crs: (String::new(), String::new()),
             hint: None,
             features: Vec::new(),
             notes: Vec::new(),
@@ -470,7 +470,7 @@ fn read_one(
                 p.declared_source = "header";
                 p.notes.extend(notes.into_iter().map(|n| Note::from_text(n, None)));
             } else {
-                p.why_no_crs = "its header has no 坐标系".into();
+                p.why_no_crs = ("its header has no 坐标系".into(), "文件头没有“坐标系”".into());
                 p.hint = file
                     .parcels
                     .iter()
@@ -520,7 +520,7 @@ fn read_one(
                     }
                     table::Axes::EastNorth | table::Axes::SurveyXy => {
                         p.default = None;
-                        p.why_no_crs = "its coordinates are projected metres".into();
+                        p.why_no_crs = ("its coordinates are projected metres".into(), "坐标为平面坐标（米）".into());
                         p.hint = t.sample_easting.and_then(crs_name::suggest_from_easting);
                     }
                 }
@@ -559,9 +559,9 @@ fn read_one(
             p.feature_total = read.feature_total;
             if p.declared.is_none() {
                 p.why_no_crs = match format {
-                    Format::Dxf => "DXF drawings carry none".into(),
-                    Format::Shapefile => "there is no .prj".into(),
-                    _ => String::new(),
+                    Format::Dxf => ("DXF drawings carry none".into(), "DXF 图不带坐标系".into()),
+                    Format::Shapefile => ("there is no .prj".into(), "缺少 .prj 文件".into()),
+                    _ => (String::new(), String::new()),
                 };
                 p.hint = p
                     .features
@@ -621,11 +621,15 @@ fn settle(
         return Err(UploadError::EmptyFile { what: "the file holds no features".into() });
     }
     if raw.is_empty() {
-        let (found, _) = skipped.describe();
+        let (found, found_zh) = skipped.describe();
         let hint = (format == Format::Dxf).then(|| {
             "in a CAD drawing the site boundary must be a closed polyline (PEDIT → Close) or a hatch".to_string()
         });
-        return Err(UploadError::NoPolygons { found: if found.is_empty() { "nothing".into() } else { found }, hint });
+        return Err(UploadError::NoPolygons {
+            found: if found.is_empty() { "nothing".into() } else { found },
+            found_zh: if found_zh.is_empty() { "无".into() } else { found_zh },
+            hint,
+        });
     }
 
     let (crs, crs_source) = match (requested, declared) {
@@ -648,7 +652,8 @@ fn settle(
             None => {
                 return Err(UploadError::MissingCrs {
                     format,
-                    why,
+                    why: why.0,
+                    why_zh: why.1,
                     hint: hint.as_ref().map(|h| h.0.clone()),
                     hint_zh: hint.map(|h| h.1),
                 })

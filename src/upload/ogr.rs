@@ -43,10 +43,10 @@ impl Skipped {
         let mut en = Vec::new();
         let mut zh = Vec::new();
         for (n, e, z) in [
-            (self.points, "points", "个点"),
-            (self.lines, "lines (open polylines)", "条线（未闭合）"),
-            (self.empty, "features without geometry", "个无几何的要素"),
-            (self.other, "other geometries", "个其他几何"),
+            (self.points, "point(s)", "个点"),
+            (self.lines, "line(s) (open polylines)", "条线（未闭合）"),
+            (self.empty, "feature(s) without geometry", "个无几何的要素"),
+            (self.other, "other geometr(ies)", "个其他几何"),
         ] {
             if n > 0 {
                 en.push(format!("{n} {e}"));
@@ -256,9 +256,15 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
             walk(&g.get_geometry(i), dxf, out);
         }
     } else if t == wkbLineString || t == wkbLinearRing {
-        let ring = points_of(g);
-        let closed = ring.len() >= 4 && ring.first() == ring.last();
+        let mut ring = points_of(g);
+        // A closed LWPOLYLINE with bulges ends within rounding of its start (the last arc is computed): snap it.
+        let closed = ring.len() >= 4 && nearly_equal(&ring);
         if dxf && closed {
+            if let Some(first) = ring.first().copied() {
+                if let Some(last) = ring.last_mut() {
+                    *last = first;
+                }
+            }
             out.skipped.closed_lines += 1;
             out.polygons.push(RawPolygon { rings: vec![ring] });
         } else {
@@ -269,6 +275,20 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
     } else {
         out.skipped.other += 1;
     }
+}
+
+/// First and last point equal up to rounding (1e-9 of the ring's extent).
+fn nearly_equal(ring: &[Coord<f64>]) -> bool {
+    let (Some(f), Some(l)) = (ring.first(), ring.last()) else { return false };
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for c in ring {
+        x0 = x0.min(c.x);
+        y0 = y0.min(c.y);
+        x1 = x1.max(c.x);
+        y1 = y1.max(c.y);
+    }
+    let tol = 1e-9 * (x1 - x0).max(y1 - y0).max(1.0);
+    (f.x - l.x).abs() <= tol && (f.y - l.y).abs() <= tol
 }
 
 /// A linear copy of a geometry with curves (arcs in FileGDB/DXF hatches/GML), or `None` when it has none.
