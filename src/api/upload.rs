@@ -89,11 +89,19 @@ pub async fn post_upload(
                 }
                 let filename = field.file_name().map(str::to_string);
                 let mut bytes = Vec::new();
+                let mut size = 0usize;
+                // Past the limit, the rest is read and dropped (up to the route's body limit) so the client gets
+                // the 413 instead of a connection closed under its feet.
                 while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
-                    bytes.extend_from_slice(&chunk);
-                    if bytes.len() > limit {
-                        return Err(too_large(limit));
+                    size += chunk.len();
+                    if size > limit {
+                        bytes = Vec::new();
+                    } else {
+                        bytes.extend_from_slice(&chunk);
                     }
+                }
+                if size > limit {
+                    return Err(too_large(limit));
                 }
                 file = Some((filename, bytes));
             }

@@ -97,6 +97,13 @@ pub fn open(path: &str, what: &str, format: Format, open_options: &[&str]) -> Re
 
 /// The CRS a layer declares, as something PROJ takes and a label for people.
 pub fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> Option<CrsChoice> {
+    // An ESRI .prj (or a GeoPackage definition) may carry no authority code: name the EPSG code PROJ matches
+    // with confidence ≥ 90 %, the threshold GDAL's shapefile driver uses.
+    if srs.auth_code().is_err() {
+        if let Some(code) = epsg_match(srs) {
+            return Some(CrsChoice { definition: format!("EPSG:{code}"), label: format!("EPSG:{code}") });
+        }
+    }
     match (srs.auth_name(), srs.auth_code()) {
         (Some(name), Ok(code)) => Some(CrsChoice { definition: format!("{name}:{code}"), label: format!("{name}:{code}") }),
         _ => {
@@ -104,6 +111,32 @@ pub fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> Option<CrsChoice> {
             let label = srs.name().unwrap_or_else(|| short_label(&def));
             Some(CrsChoice { definition: def, label })
         }
+    }
+}
+
+fn epsg_match(srs: &gdal::spatial_ref::SpatialRef) -> Option<i32> {
+    // SAFETY: OSRFindMatches returns an array of `n` SRS handles and `n` confidences that we own; both are freed
+    // once, and the handles are only read before that.
+    unsafe {
+        let mut n: std::ffi::c_int = 0;
+        let mut confidence: *mut std::ffi::c_int = std::ptr::null_mut();
+        let matches = gdal_sys::OSRFindMatches(srs.to_c_hsrs(), std::ptr::null_mut(), &mut n, &mut confidence);
+        let mut found = None;
+        if !matches.is_null() && !confidence.is_null() && n > 0 && *confidence >= 90 {
+            let m = *matches;
+            let name = gdal_sys::OSRGetAuthorityName(m, std::ptr::null());
+            let code = gdal_sys::OSRGetAuthorityCode(m, std::ptr::null());
+            if !name.is_null() && !code.is_null() && std::ffi::CStr::from_ptr(name).to_bytes() == b"EPSG" {
+                found = std::ffi::CStr::from_ptr(code).to_str().ok().and_then(|c| c.parse().ok());
+            }
+        }
+        if !matches.is_null() {
+            gdal_sys::OSRFreeSRSArray(matches);
+        }
+        if !confidence.is_null() {
+            gdal_sys::VSIFree(confidence.cast());
+        }
+        found
     }
 }
 
@@ -178,6 +211,11 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
             }
             for p in &found.polygons {
                 budget.add(p.rings.iter().map(Vec::len).sum())?;
+            }
+            if found.polygons.is_empty() {
+                // Heights of points and lines that are not assessed do not matter.
+                found.skipped.with_z = 0;
+                found.skipped.with_m = 0;
             }
             out.skipped.add(&found.skipped);
             if found.polygons.is_empty() {
