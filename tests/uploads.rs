@@ -237,6 +237,7 @@ fn geojson_is_assessed_per_feature_and_as_a_whole_with_attributes_as_strings() {
     assert_eq!(f0["name"], "水厂扩建");
     assert_eq!(f0["attributes"]["编号"], "7", "attributes are echoed as strings");
     assert_eq!(f0["geometry"]["type"], "MultiPolygon");
+    assert!(note(&a, "wgs84-by-definition")["detail"].as_str().unwrap_or_default().contains("GCJ-02"), "the GCJ-02 trap is named");
 }
 
 #[test]
@@ -581,6 +582,17 @@ fn zip_without_a_dataset_lists_the_files_found() {
     assert_eq!(p["type"], "/problems/no-dataset");
     assert!(detail(&p).contains("README.txt") && detail(&p).contains("photo.jpg"), "{p}");
     assert!(detail_zh(&p).contains("photo.jpg"), "{p}");
+}
+
+#[test]
+fn truncated_zip_is_unreadable_not_an_empty_zip() {
+    let fx = Fx::new();
+    let mut z = gbk_shapefile_zip(&fx, "site");
+    z.truncate(z.len() / 2);
+    let s = Server::start();
+    let p = problem(upload(&s, "site.zip", z, None), 422);
+    assert_eq!(p["type"], "/problems/unreadable-file");
+    assert!(detail(&p).contains("truncated or corrupt"), "{p}");
 }
 
 #[test]

@@ -88,8 +88,12 @@ pub struct Member {
 /// The datasets a zip holds, with the list of all its files (for messages). Shapefiles need their .shx and .dbf;
 /// a CSV or TXT counts only when it looks like a vertex table or a 界址点 file, so a README or an attribute export
 /// beside a shapefile does not make the zip ambiguous.
-pub fn zip_candidates(archive: &str, limit: usize) -> (Vec<Member>, Vec<String>, Option<(String, String)>) {
-    let files: Vec<String> = vsi::zip_members(archive)
+pub fn zip_candidates(archive: &str, limit: usize) -> Result<(Vec<Member>, Vec<String>, Option<(String, String)>), UploadError> {
+    let members = vsi::zip_members(archive).ok_or_else(|| UploadError::Unreadable {
+        what: "the zip archive (压缩包)".into(),
+        message: "it is truncated or corrupt (its table of contents cannot be read)".into(),
+    })?;
+    let files: Vec<String> = members
         .into_iter()
         .filter(|m| {
             let base = m.rsplit('/').next().unwrap_or(m);
@@ -138,5 +142,5 @@ pub fn zip_candidates(archive: &str, limit: usize) -> (Vec<Member>, Vec<String>,
             format!("缺少 shapefile 组成文件：{}；请把 shapefile 的全部文件一起压缩", missing.join("；")),
         )
     });
-    (out, files, reason)
+    Ok((out, files, reason))
 }

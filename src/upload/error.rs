@@ -130,7 +130,9 @@ impl UploadError {
             UploadError::SeveralDatasets { candidates } => {
                 format!("压缩包中有多个不同格式的候选数据（{}）：每次只上传一个数据集。", list_pairs(candidates))
             }
-            UploadError::Unreadable { what, message } => format!("无法读取 {what}：{message}"),
+            UploadError::Unreadable { what, message } => {
+                format!("无法读取 {what}：文件可能已损坏、被截断，或与扩展名不符。详情（GDAL）：{message}")
+            }
             UploadError::NoPolygons { found_zh, hint, .. } => format!(
                 "文件中没有可评估的面（{found_zh}）{}",
                 if hint.is_some() { "；CAD 图中的用地范围须为闭合多段线（PEDIT → 闭合）或填充" } else { "" }

@@ -352,7 +352,7 @@ pub fn read_upload(bytes: Vec<u8>, name: Option<&str>, crs: Option<&str>, limits
         }
         Kind::Zip => {
             let archive = scratch.put("upload.zip", bytes)?;
-            let (members, files, reason) = detect::zip_candidates(&archive, unpack_limit);
+            let (members, files, reason) = detect::zip_candidates(&archive, unpack_limit)?;
             if members.is_empty() {
                 return Err(UploadError::NoDataset {
                     files,
@@ -730,7 +730,17 @@ fn settle(
         ));
     }
     let parts: Vec<&geo::MultiPolygon<f64>> = features.iter().map(|(_, mp)| mp).collect();
-    let whole = Site::Footprint(geometry::union(&parts));
+    let union = geometry::union(&parts);
+    // GeoJSON and KML are WGS 84 by definition, but Chinese web maps export GCJ-02 or BD-09 under that label.
+    let in_china = geo::Centroid::centroid(&union).is_some_and(|c| crate::crs::in_china(c.0));
+    if crs_source == "file" && matches!(format, Format::GeoJson | Format::Kml | Format::Kmz) && crs.label == "EPSG:4326" && in_china {
+        notes.push(Note::file(
+            "wgs84-by-definition",
+            format!("{} coordinates are WGS 84 by definition and were read so; if they were exported from a Chinese web map (AMap/DataV or Tencent: GCJ-02, Baidu: BD-09) they are offset by hundreds of metres", format.id()),
+            format!("{} 坐标按定义为 WGS 84，已按此读取；若导出自国内网络地图（高德/DataV、腾讯为 GCJ-02，百度为 BD-09），会偏差数百米", format.id()),
+        ));
+    }
+    let whole = Site::Footprint(union);
     let features: Vec<UploadFeature> = features.into_iter().map(|(f, _)| f).collect();
     let file = FileSummary {
         name: name.map(str::to_string),

@@ -91,7 +91,7 @@ pub fn open(path: &str, what: &str, format: Format, open_options: &[&str]) -> Re
     };
     Dataset::open_ex(path, options).map_err(|e| UploadError::Unreadable {
         what: what.to_string(),
-        message: format!("GDAL cannot open it as {}: {e}", format.name()),
+        message: format!("GDAL cannot open it as {}: {}", format.name(), super::vsi::clean_message(&e.to_string(), what)),
     })
 }
 

@@ -60,16 +60,20 @@ pub fn scratch_entries() -> Vec<String> {
         .collect()
 }
 
-/// Files (not folders) inside a `/vsizip/` archive, relative to its root, in archive order.
-pub fn zip_members(archive: &str) -> Vec<String> {
+/// Files (not folders) inside a `/vsizip/` archive, relative to its root, in archive order; `None` when the
+/// archive cannot be read at all (truncated or corrupt).
+pub fn zip_members(archive: &str) -> Option<Vec<String>> {
     let root = format!("/vsizip/{archive}");
     let mut out = Vec::new();
-    let Ok(c) = CString::new(root.as_str()) else { return out };
+    let c = CString::new(root.as_str()).ok()?;
+    if !exists(&root) {
+        return None;
+    }
     // SAFETY: VSIReadDirRecursive returns a NULL-terminated list we own and free with CSLDestroy.
     unsafe {
         let list = gdal_sys::VSIReadDirRecursive(c.as_ptr());
         if list.is_null() {
-            return out;
+            return Some(out);
         }
         let mut i = 0;
         loop {
@@ -85,7 +89,37 @@ pub fn zip_members(archive: &str) -> Vec<String> {
     // Folders are listed too ("dir" before "dir/file"): keep only entries nothing else lies under.
     let all = out.clone();
     out.retain(|m| !m.ends_with('/') && !all.iter().any(|o| o.len() > m.len() && o.starts_with(m.as_str()) && o[m.len()..].starts_with('/')));
-    out
+    Some(out)
+}
+
+fn exists(path: &str) -> bool {
+    let Ok(c) = CString::new(path) else { return false };
+    // The stat buffer is opaque in the bindings: give VSIStatL room for any platform's struct stat.
+    let mut buf = [0u64; 64];
+    // SAFETY: VSIStatL writes at most sizeof(struct stat) (144 bytes on x86-64 Linux) into a 512-byte buffer.
+    unsafe { gdal_sys::VSIStatL(c.as_ptr(), buf.as_mut_ptr().cast()) == 0 }
+}
+
+/// A GDAL error message without GDAL's call boilerplate and without the upload's internal `/vsimem/` paths.
+pub fn clean_message(msg: &str, display: &str) -> String {
+    let mut m = msg.to_string();
+    if let Some(i) = m.find("Error msg: ") {
+        m = m[i + "Error msg: ".len()..].trim_matches(['\'', ' ']).to_string();
+    }
+    // "/vsizip//vsimem/ecogate-upload-1-2/upload.zip/doc.kml" → "doc.kml"; "/vsimem/ecogate-upload-1-2/upload.kml" →
+    // the uploaded file's name.
+    while let Some(start) = m.find("/vsizip//vsimem/ecogate-upload-").or_else(|| m.find(SCRATCH_PREFIX)) {
+        let rest = &m[start..];
+        let end = rest.find([' ', ':', ',', '\'']).unwrap_or(rest.len());
+        let path = &rest[..end];
+        let short = path.rsplit_once(".zip/").map(|(_, member)| member).unwrap_or(display).to_string();
+        m.replace_range(start..start + end, &short);
+    }
+    if m.is_empty() {
+        "GDAL gives no reason (the file is probably truncated or not what its name says)".into()
+    } else {
+        m
+    }
 }
 
 /// Reads a whole virtual file (e.g. a zip member), at most `limit` bytes.
@@ -141,5 +175,17 @@ impl Drop for ThreadConfig {
         let prev = self.previous.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());
         // SAFETY: both pointers are valid NUL-terminated strings (or NULL to unset) for the duration of the call.
         unsafe { gdal_sys::CPLSetThreadLocalConfigOption(self.key.as_ptr(), prev) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gdal_messages_lose_internal_paths() {
+        let m = "GDAL method 'GDALOpenEx' returned a NULL pointer. Error msg: 'ERROR parsing kml /vsizip//vsimem/ecogate-upload-1-0/upload.zip/doc.kml :not well-formed'";
+        assert_eq!(clean_message(m, "site.kmz"), "ERROR parsing kml doc.kml :not well-formed");
+        assert_eq!(clean_message("bad /vsimem/ecogate-upload-9-3/upload.gpkg, really", "用地.gpkg"), "bad 用地.gpkg, really");
     }
 }
