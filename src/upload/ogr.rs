@@ -209,9 +209,8 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
                 Some(lin) => walk(&lin, format == Format::Dxf, &mut found),
                 None => walk(geometry, format == Format::Dxf, &mut found),
             }
-            for p in &found.polygons {
-                budget.add(p.rings.iter().map(Vec::len).sum())?;
-            }
+            // Every vertex read counts, assessed or not: a drawing full of lines is as costly to read as polygons.
+            budget.add(found.vertices)?;
             if found.polygons.is_empty() {
                 // Heights of points and lines that are not assessed do not matter.
                 found.skipped.with_z = 0;
@@ -265,11 +264,13 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
 struct Walk {
     polygons: Vec<RawPolygon>,
     skipped: Skipped,
+    vertices: usize,
 }
 
-fn points_of(g: &Geometry) -> Ring {
+fn points_of(g: &Geometry, out: &mut Walk) -> Ring {
     let mut pts = Vec::new();
     g.get_points(&mut pts);
+    out.vertices += pts.len();
     pts.into_iter().map(|(x, y, _)| Coord { x, y }).collect()
 }
 
@@ -277,7 +278,7 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
     use gdal_sys::OGRwkbGeometryType::*;
     let t = gdal::vector::geometry_type_flatten(g.geometry_type());
     if t == wkbPolygon || t == wkbTriangle {
-        let rings: Vec<Ring> = (0..g.geometry_count()).map(|i| points_of(&g.get_geometry(i))).filter(|r| !r.is_empty()).collect();
+        let rings: Vec<Ring> = (0..g.geometry_count()).map(|i| points_of(&g.get_geometry(i), out)).filter(|r| !r.is_empty()).collect();
         if rings.is_empty() {
             out.skipped.empty += 1;
         } else {
@@ -294,7 +295,7 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
             walk(&g.get_geometry(i), dxf, out);
         }
     } else if t == wkbLineString || t == wkbLinearRing {
-        let mut ring = points_of(g);
+        let mut ring = points_of(g, out);
         // A closed LWPOLYLINE with bulges ends within rounding of its start (the last arc is computed): snap it.
         let closed = ring.len() >= 4 && nearly_equal(&ring);
         if dxf && closed {
@@ -309,6 +310,7 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
             out.skipped.lines += 1;
         }
     } else if t == wkbPoint {
+        out.vertices += 1;
         out.skipped.points += 1;
     } else {
         out.skipped.other += 1;

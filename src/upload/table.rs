@@ -95,7 +95,6 @@ struct Columns {
     b: usize,
     parcel: Option<usize>,
     ring: Option<usize>,
-    point: Option<usize>,
     kind: Kind,
 }
 
@@ -117,7 +116,8 @@ fn columns(headers: &[String]) -> Option<Columns> {
     } else {
         return None;
     };
-    Some(Columns { a, b, parcel: find(Role::Parcel), ring: find(Role::Ring), point: find(Role::Point), kind })
+    // A 点号 column is recognised (so it is never taken for a coordinate) but rows are kept in file order.
+    Some(Columns { a, b, parcel: find(Role::Parcel), ring: find(Role::Ring), kind })
 }
 
 fn expected_columns() -> &'static str {
@@ -158,7 +158,7 @@ pub fn read(ds: &Dataset, what: &str, budget: &mut Budget) -> Result<Vec<Table>,
             };
             let a = num(ra, cols.a)?;
             let b = num(rb, cols.b)?;
-            rows.push((line, a, b, cols.parcel.and_then(get), cols.ring.and_then(get), cols.point.and_then(get)));
+            rows.push((line, a, b, cols.parcel.and_then(get), cols.ring.and_then(get)));
         }
         if rows.is_empty() {
             continue;
@@ -193,7 +193,7 @@ pub fn read(ds: &Dataset, what: &str, budget: &mut Budget) -> Result<Vec<Table>,
         // Group by parcel in order of first appearance.
         let mut order: Vec<String> = Vec::new();
         let mut parcels: BTreeMap<String, Vec<RingInput>> = BTreeMap::new();
-        for (line, a, b, parcel, ring, point) in rows {
+        for (line, a, b, parcel, ring) in rows {
             let key = parcel.unwrap_or_default();
             if !parcels.contains_key(&key) {
                 order.push(key.clone());
@@ -201,7 +201,6 @@ pub fn read(ds: &Dataset, what: &str, budget: &mut Budget) -> Result<Vec<Table>,
             let list = parcels.entry(key).or_default();
             let ring_no = ring.as_deref().and_then(|r| r.parse::<f64>().ok()).map(|r| r as u32).unwrap_or(1);
             let c = to_coord(a, b);
-            let _ = point;
             // A new ring starts when the ring number changes or the previous ring closed on its first point.
             let start_new = match list.last() {
                 None => true,
