@@ -6,6 +6,7 @@ use crate::industry::IndustryTable;
 use crate::ingest::{self, IngestError};
 use crate::input::{self, InputError};
 use crate::report;
+use crate::rules::Facts;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -77,9 +78,12 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Most vertices in one input geometry.
+    /// Most vertices in one input geometry (or one uploaded file).
     #[arg(long, default_value_t = 50_000)]
     pub max_vertices: usize,
+    /// Largest uploaded footprint file (POST /v1/assessments/upload), bytes.
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
     /// Per-request time limit, seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout_secs: u64,
@@ -117,14 +121,19 @@ pub struct CheckArgs {
     pub lat: Option<f64>,
     /// The point as text: decimal degrees or degrees-minutes-seconds ("113°30'15.2\"E 33°16'20\"N", "北纬33度16分20秒
     /// 东经113度30分15秒", "113.504 33.272"); with a projected --crs, two numbers in metres (either order).
-    #[arg(long, conflicts_with = "geojson", allow_hyphen_values = true)]
+    #[arg(long, conflicts_with_all = ["geojson", "file"], allow_hyphen_values = true)]
     pub at: Option<String>,
     /// GeoJSON file with the site (Geometry, Feature or FeatureCollection), in lon/lat degrees or in --crs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "file")]
     pub geojson: Option<PathBuf>,
+    /// Footprint file, assessed per feature and as a whole: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF,
+    /// CSV/XLSX vertex table or 界址点 TXT.
+    #[arg(long, conflicts_with_all = ["lon", "lat"])]
+    pub file: Option<PathBuf>,
     /// CRS of the coordinates: wgs84 (default), cgcs2000, gcj02 (Amap/Tencent), bd09 (Baidu), cgcs2000-gk3:NN,
     /// cgcs2000-gk3-cm:DDD, cgcs2000-gk6:NN, cgcs2000-gk (zone from the easting's prefix), xian80-gk3:NN / bj54-gk3:NN
-    /// (with --towgs84), EPSG:xxxx.
+    /// (with --towgs84), EPSG:xxxx. For --file: the CRS of a file that declares none (DXF, vertex tables in metres,
+    /// shapefile without .prj), e.g. EPSG:4528; given for a file that declares one, it overrides it.
     #[arg(long)]
     pub crs: Option<String>,
     /// Helmert shift from Xi'an 1980 / Beijing 1954 to CGCS2000, from the local surveying authority:
@@ -167,6 +176,22 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The engine, the project facts checked against its rulebook (required ones present), and the options.
+    fn engine_facts_options(&self) -> Result<(Engine, Facts, AssessOptions), Failure> {
+        if !self.radius.is_finite() || !(0.0..=50_000.0).contains(&self.radius) {
+            return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
+        }
+        let engine = self.data.engine()?;
+        let pairs = self.fact_pairs().map_err(Failure::Usage)?;
+        let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
+        engine.check_required(&facts).map_err(|(fact, question)| {
+            let flag = if fact == "industry" || fact == "nature" { format!("--{fact}") } else { format!("--fact {fact}=…") };
+            Failure::Usage(format!("{flag} is required: {question}"))
+        })?;
+        let options = AssessOptions { nearby_radius_m: self.radius, ..engine.options };
+        Ok((engine, facts, options))
+    }
+
     fn fact_pairs(&self) -> Result<Vec<(String, String)>, String> {
         let named = [
             ("industry", &self.industry),
@@ -290,6 +315,9 @@ fn input_failure(e: InputError) -> Failure {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, Failure> {
+    if let Some(path) = &args.file {
+        return check_file(args, path);
+    }
     let crs = InputCrs::parse(args.crs.as_deref(), args.towgs84.as_deref()).map_err(|e| input_failure(e.into()))?;
     let site = match (&args.geojson, &args.at, args.lon, args.lat) {
         (Some(path), _, _, _) => {
@@ -300,31 +328,45 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         }
         (None, Some(at), _, _) => input::text_point_input(at, &crs).map_err(input_failure)?,
         (None, None, Some(lon), Some(lat)) => input::point_input(lon, lat, &crs).map_err(input_failure)?,
-        _ => return Err(Failure::Usage("give a site: --lon and --lat, --at \"…\", or --geojson FILE".into())),
+        _ => return Err(Failure::Usage("give a site: --lon and --lat, --at \"…\", --geojson FILE or --file FOOTPRINT".into())),
     };
-    if !args.radius.is_finite() || args.radius < 0.0 || args.radius > 50_000.0 {
-        return Err(Failure::Usage("--radius must be between 0 and 50000 metres".into()));
-    }
-    let engine = args.data.engine()?;
-    let pairs = args.fact_pairs().map_err(Failure::Usage)?;
-    let facts = engine.parse_facts(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Failure::Usage)?;
-    engine.check_required(&facts).map_err(|(fact, question)| {
-        let flag = if fact == "industry" || fact == "nature" { format!("--{fact}") } else { format!("--fact {fact}=…") };
-        Failure::Usage(format!("{flag} is required: {question}"))
-    })?;
-    let options = AssessOptions { nearby_radius_m: args.radius, ..engine.options };
+    let (engine, facts, options) = args.engine_facts_options()?;
     let assessment = engine.assess_input(&site, &facts, options);
     if args.data.json {
         println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
     } else {
         print!("{}", report::assessment_text(&assessment));
     }
-    Ok(match assessment.verdict {
+    Ok(exit_code(assessment.verdict))
+}
+
+fn exit_code(verdict: Verdict) -> i32 {
+    match verdict {
         Verdict::Permitted => EXIT_PERMITTED,
         Verdict::Prohibited => EXIT_PROHIBITED,
         Verdict::Restricted => EXIT_RESTRICTED,
         Verdict::Undetermined => EXIT_UNDETERMINED,
-    })
+    }
+}
+
+/// `check --file`: a footprint file, assessed per feature and as a whole; the exit code follows the whole file.
+fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    // Local files: no size or vertex limit beyond memory.
+    let limits = crate::upload::UploadLimits { max_bytes: usize::MAX, max_vertices: usize::MAX };
+    let upload = crate::upload::read_upload(bytes, name.as_deref(), args.crs.as_deref(), &limits).map_err(|e| {
+        let hint = if matches!(e, crate::upload::UploadError::MissingCrs { .. }) { " (use --crs)" } else { "" };
+        Failure::Usage(format!("{}: {e}{hint}\n{}", path.display(), e.message_zh()))
+    })?;
+    let (engine, facts, options) = args.engine_facts_options()?;
+    let answer = crate::upload::assess_upload(&engine, upload, &facts, options);
+    if args.data.json {
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+    } else {
+        print!("{}", crate::upload::report_text(&answer));
+    }
+    Ok(exit_code(answer.whole.verdict))
 }
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {
@@ -333,6 +375,7 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         max_body_bytes: args.max_body_bytes,
         max_vertices: args.max_vertices,
         request_timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
+        max_upload_bytes: args.max_upload_bytes,
     };
     let config = crate::api::ServiceConfig {
         limits: limits.clone(),

@@ -15,5 +15,6 @@ pub mod input;
 pub mod report;
 pub mod tiles;
 pub mod glyphs;
+pub mod upload;
 pub mod cli;
 pub mod api;

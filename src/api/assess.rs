@@ -84,7 +84,7 @@ fn located(e: InputError, crs_pointer: &str, pointer: &str) -> ApiError {
     input_error(e, at)
 }
 
-fn fact_string(v: &Value) -> Option<String> {
+pub(super) fn fact_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(if *b { "yes".into() } else { "no".into() }),
@@ -93,7 +93,7 @@ fn fact_string(v: &Value) -> Option<String> {
     }
 }
 
-fn parse_facts(engine: &Engine, raw: &BTreeMap<String, String>, pointer_prefix: &str) -> Result<Facts, ApiError> {
+pub(super) fn parse_facts(engine: &Engine, raw: &BTreeMap<String, String>, pointer_prefix: &str) -> Result<Facts, ApiError> {
     let mut facts = Facts::new();
     for (k, v) in raw {
         let value = engine.rulebook.parse_fact(k, v, engine.industries).map_err(|m| {
@@ -110,7 +110,7 @@ fn parse_facts(engine: &Engine, raw: &BTreeMap<String, String>, pointer_prefix: 
     Ok(facts)
 }
 
-fn radius(r: Option<f64>, pointer: &str) -> Result<f64, ApiError> {
+pub(super) fn radius(r: Option<f64>, pointer: &str) -> Result<f64, ApiError> {
     match r {
         None => Ok(1000.0),
         Some(r) if r.is_finite() && (0.0..=50_000.0).contains(&r) => Ok(r),

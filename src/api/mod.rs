@@ -2,7 +2,7 @@
 //! MapLibre style, its label glyphs and the map page. The engine knows nothing of HTTP; this module only translates.
 //!
 //! Limits (all configurable, documented in the README and `/openapi.json`): request body 2 MiB, 50,000 vertices
-//! per geometry, 30 s per request. Every error is `application/problem+json` (RFC 7807).
+//! per geometry, 30 s per request, 20 MiB per uploaded footprint file. Every error is `application/problem+json` (RFC 7807).
 
 pub mod assess;
 pub mod error;
@@ -11,13 +11,14 @@ pub mod ogc;
 pub mod openapi;
 pub mod page;
 pub mod tiles;
+pub mod upload;
 
 use crate::assess::Engine;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
 use std::sync::Arc;
@@ -35,11 +36,18 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_vertices: usize,
     pub request_timeout: Duration,
+    /// Largest footprint file accepted by `POST /v1/assessments/upload`.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 2 * 1024 * 1024, max_vertices: 50_000, request_timeout: Duration::from_secs(30) }
+        Limits {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_vertices: 50_000,
+            request_timeout: Duration::from_secs(30),
+            max_upload_bytes: 20 * 1024 * 1024,
+        }
     }
 }
 
@@ -70,6 +78,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
     let api = Router::new()
         .route("/v1/assessments", get(assess::get_assessment).post(assess::post_assessment))
+        // Its own body limit: the file plus room for the multipart framing and the facts.
+        .route(
+            "/v1/assessments/upload",
+            post(upload::post_upload).layer(DefaultBodyLimit::max(limits.max_upload_bytes.saturating_add(1024 * 1024))),
+        )
         .route("/v1/rules", get(assess::get_rules))
         .route("/v1/industries", get(assess::get_industries))
         .route("/v1/zones/{code}", get(assess::get_zone))

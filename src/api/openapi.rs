@@ -11,6 +11,7 @@ use utoipa::OpenApi;
     paths(
         super::assess::post_assessment,
         super::assess::get_assessment,
+        super::upload::post_upload,
         super::assess::get_zone,
         super::assess::get_rules,
         super::assess::get_industries,

@@ -21,7 +21,15 @@ pub fn sample(rel: &str) -> PathBuf {
 /// A real public file from `../shared/realdata/` (see SOURCES.md there). CI has them; a machine without them must
 /// fail loudly rather than pass a test that checked nothing.
 pub fn realdata(rel: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    // `../shared/realdata` beside the checkout; a git worktree one level deeper (wt/NAME) finds the same folder
+    // further up.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/realdata"))
+        .find(|r| r.is_dir())
+        .unwrap_or_else(|| manifest.join("../shared/realdata"));
     let path = root.join(rel);
     assert!(
         path.exists(),
