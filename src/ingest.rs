@@ -259,7 +259,7 @@ impl LayerCtx<'_> {
                     outside_reported = true;
                     let msg = format!(
                         "coordinate ({:.6}, {:.6}) lies outside China after transforming from {}: the layer's CRS is probably wrong (set or fix `srs`)",
-                        c.x, c.y, short_crs(&crs_def)
+                        c.x, c.y, crate::crs::short_name(&crs_def)
                     );
                     self.problem(fid, Some(&code), ProblemKind::OutsideChina, Action::Refused, msg);
                 }
@@ -285,7 +285,7 @@ impl LayerCtx<'_> {
             title: self.spec.title.clone(),
             kind: self.spec.kind,
             category: self.spec.category.clone(),
-            source_crs: short_crs(&crs_def),
+            source_crs: crate::crs::short_name(&crs_def),
             features_read: read,
             zones_loaded: zones.len() - before,
         })
@@ -679,18 +679,4 @@ fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones:
     let digest = h.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     Ok(format!("{}@{hex}", manifest.dataset.id))
-}
-
-fn short_crs(def: &str) -> String {
-    if def.len() <= 40 {
-        return def.to_string();
-    }
-    // PROJJSON/WKT: pull the name out for humans.
-    let name = def
-        .split("\"name\":")
-        .nth(1)
-        .or_else(|| def.split('[').nth(1))
-        .map(|s| s.trim().trim_start_matches('"').split('"').next().unwrap_or("").to_string())
-        .unwrap_or_default();
-    if name.is_empty() { def.chars().take(40).collect() } else { name }
 }

@@ -46,6 +46,21 @@ impl Datum {
         }
     }
 
+    /// Recognises the names land systems write in a 界址点 file's 坐标系= (2000国家大地坐标系, 西安80,
+    /// 1954北京坐标系 …).
+    pub fn from_label(s: &str) -> Option<Datum> {
+        let s = s.to_ascii_uppercase().replace([' ', '_', '-'], "");
+        if s.contains("2000") || s.contains("CGCS") {
+            Some(Datum::Cgcs2000)
+        } else if s.contains("西安") || s.contains("XIAN") || s.contains("1980") || s.contains("80") {
+            Some(Datum::Xian80)
+        } else if s.contains("北京") || s.contains("BEIJING") || s.contains("1954") || s.contains("54") {
+            Some(Datum::Beijing54)
+        } else {
+            None
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Datum::Cgcs2000 => "CGCS2000",
@@ -387,6 +402,14 @@ pub fn helmert_pipeline(datum: Datum, cm: Option<i32>, helmert: &Helmert) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datum_labels_from_land_files() {
+        assert_eq!(Datum::from_label("2000国家大地坐标系"), Some(Datum::Cgcs2000));
+        assert_eq!(Datum::from_label("1980西安坐标系"), Some(Datum::Xian80));
+        assert_eq!(Datum::from_label("1954北京坐标系"), Some(Datum::Beijing54));
+        assert_eq!(Datum::from_label("地方坐标系"), None);
+    }
 
     #[test]
     fn epsg_table_matches_proj() {

@@ -124,6 +124,25 @@ impl AxisOrder {
     }
 }
 
+/// A CRS definition short enough for people: codes and short strings as they are, the `name` of a long
+/// PROJJSON/WKT definition.
+pub fn short_name(def: &str) -> String {
+    if def.len() <= 40 {
+        return def.to_string();
+    }
+    let name = def
+        .split("\"name\":")
+        .nth(1)
+        .or_else(|| def.split('[').nth(1))
+        .map(|s| s.trim().trim_start_matches('"').split('"').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    if name.is_empty() {
+        def.chars().take(40).collect()
+    } else {
+        name
+    }
+}
+
 /// True when a lon/lat lies within China's extent (with margin).
 pub fn in_china(c: Coord<f64>) -> bool {
     let ([x0, y0], [x1, y1]) = CHINA_BOUNDS;

@@ -14,7 +14,7 @@
 //! (CGCS2000, Xi'an 1980 or Beijing 1954 Gauss–Krüger; the zone prefix in Y says whether the easting carries it).
 //! UTF-8 or GBK, CRLF or LF, an optional [扩展信息] section, and extended parcel lines with more fields are accepted.
 
-use super::crs_name::{gauss_kruger_epsg, Datum};
+use crate::crs::gauss_kruger::{Datum, Width, Zone};
 use super::error::UploadError;
 use super::geometry::Ring;
 use super::rings::{assemble, RingInput};
@@ -178,7 +178,7 @@ pub fn header_crs(file: &JzdFile) -> Result<Option<(String, String, Vec<super::N
     let h = &file.header;
     let Some(system) = h.get("坐标系").filter(|s| !s.is_empty()) else { return Ok(None) };
     let mut notes = Vec::new();
-    let Some(datum) = Datum::from_name(system) else {
+    let Some(datum) = Datum::from_label(system) else {
         return Err(bad(1, format!("坐标系={system} is not a system ecogate knows (2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系); send `crs` to say which it is"),
             format!("坐标系={system} 无法识别（支持 2000国家大地坐标系、1980西安坐标系、1954北京坐标系）；请通过 crs 指定坐标系")));
     };
@@ -208,7 +208,8 @@ pub fn header_crs(file: &JzdFile) -> Result<Option<(String, String, Vec<super::N
             w
         }
     };
-    let Some(epsg) = gauss_kruger_epsg(datum, width, zone, prefixed) else {
+    let gk_width = if width == 3 { Width::Three } else { Width::Six };
+    let Some(epsg) = u8::try_from(zone).ok().and_then(|z| Zone::new(gk_width, z)).map(|z| z.epsg(datum, prefixed)) else {
         return Err(bad(1, format!("{width}° zone {zone} is outside China's Gauss–Krüger zones (3°: 25–45, 6°: 13–23)"), format!("{width} 度带第 {zone} 带不在中国范围内（3 度带 25–45，6 度带 13–23）")));
     };
     if let Some(params) = h.get("转换参数") {

@@ -3,7 +3,7 @@
 //! (and counted for a note); points and lines are skipped (and counted). For DXF, a closed polyline is a polygon —
 //! GDAL returns a closed LWPOLYLINE (with bulges already turned into arcs of points) as a LINESTRING.
 
-use super::crs_name::{short_label, CrsChoice};
+use super::crs_name::CrsChoice;
 use super::error::UploadError;
 use super::geometry::{RawPolygon, Ring};
 use super::{Budget, Format, RawFeature};
@@ -108,7 +108,7 @@ pub fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> Option<CrsChoice> {
         (Some(name), Ok(code)) => Some(CrsChoice { definition: format!("{name}:{code}"), label: format!("{name}:{code}") }),
         _ => {
             let def = srs.to_projjson().or_else(|_| srs.to_wkt()).ok()?;
-            let label = srs.name().unwrap_or_else(|| short_label(&def));
+            let label = srs.name().unwrap_or_else(|| crate::crs::short_name(&def));
             Some(CrsChoice { definition: def, label })
         }
     }
