@@ -3,14 +3,18 @@
 //
 // Server contracts used: GET /styles/ecogate.json (MapLibre style, layer ids `<layer>-<type>`), GET /collections and
 // /collections/{id}/items (OGC API – Features; also the fallback when the style is unavailable), GET /v1/assessments,
-// POST /v1/assessments, GET /v1/industries?q=, GET /v1/zones/{code}, GET /v1/rules. Errors are problem+json.
+// POST /v1/assessments, POST /v1/assessments/upload (multipart: file, facts, crs), GET /v1/industries?q=,
+// GET /v1/zones/{code}, GET /v1/rules. Errors are problem+json.
+//
+// Typed coordinates, pasted GeoJSON and uploaded files may be in another CRS (picker #crs → `crs`): the server
+// converts them and echoes the converted point (site.converted_coordinates), where the marker goes.
 //
 // An assessment is requested only once the facts the rulebook requires (/v1/rules info.required_facts) are given;
 // until then a click or typed point still places the marker and shows the zones there, and the verdict area asks for
 // the missing facts, highlighting their inputs. A 422 /problems/missing-fact (the server requiring more) is shown the
 // same way, in the server's words. Choosing the facts runs the assessment of the current point or footprint.
 
-import { parseCoordinates, formatLonLat, CoordError } from './coords.js';
+import { parseCoordinates, parseNumberPair, formatLonLat, CoordError } from './coords.js';
 
 const maplibregl = window.maplibregl;
 
@@ -59,6 +63,18 @@ const I18N = {
     req_resource_efficiency: '资源开发效率要求',
     need_facts: '请先选择{facts}，再进行评估', fact_industry: '行业', fact_nature: '项目性质', facts_below: '下列项目信息',
     prompt_hint: '选好后将自动评估此位置。', site_drawn: '所绘 / 粘贴的范围',
+    crs_label: '坐标系', crs_wgs84: 'WGS84 / CGCS2000 经纬度', crs_gcj02: 'GCJ-02（高德 / 腾讯）', crs_bd09: 'BD-09（百度）',
+    crs_gk: 'CGCS2000 3° 高斯-克吕格（按东坐标前缀取带号）', crs_zone: 'CGCS2000 3° 高斯-克吕格，指定带号', crs_epsg: 'EPSG:…',
+    crs_zone_placeholder: '带号 25–45', crs_need_zone: '请填写 3° 带号（25–45）。', crs_need_epsg: '请填写 EPSG 代码，如 EPSG:4526。',
+    projected_read: '按所选坐标系 {crs} 发送：{a}, {b}（X/Y 顺序由服务判断）。',
+    crs_info: '输入坐标系 {crs}：{input} → {lon}°E, {lat}°N', axis_info: '坐标顺序：{order}',
+    axis_lon_lat: '经度, 纬度', axis_lat_lon: '纬度, 经度', axis_easting_northing: '东坐标 Y, 北坐标 X',
+    axis_northing_easting: '北坐标 X, 东坐标 Y（测量习惯）',
+    file_label: '上传范围文件', file_hint: '压缩的 shapefile、KML/KMZ、GeoJSON、GeoPackage、DXF、CSV/XLSX 坐标表、界址点 TXT；也可拖放到地图上。',
+    drop_hint: '松开以上传范围文件', site_file: '文件 {name}', uploading: '正在上传并评估 {name}…',
+    upload_title: '文件 {name}（{format}，{crs}，{n} 个地块）', upload_whole: '整体结论', features_title: '地块（{n}）',
+    feature_unnamed: '地块 {n}', file_notes: '文件说明', show_whole: '显示整体评估', showing_feature: '当前显示：{name}',
+    no_link_upload: '上传的文件无法放入链接；请保留原文件。',
   },
   en: {
     app_title: 'Siting compliance screening', site: 'Site', coords_label: 'Coordinates (lon, lat; DMS accepted)',
@@ -105,6 +121,18 @@ const I18N = {
     need_facts: 'Choose {facts} to assess this location', fact_industry: 'the industry', fact_nature: 'the project nature',
     facts_below: 'the project facts below', prompt_hint: 'The assessment runs as soon as they are chosen.',
     site_drawn: 'the drawn / pasted footprint',
+    crs_label: 'Coordinate system', crs_wgs84: 'WGS84 / CGCS2000 lon/lat', crs_gcj02: 'GCJ-02 (Amap / Tencent)', crs_bd09: 'BD-09 (Baidu)',
+    crs_gk: 'CGCS2000 3° Gauss–Krüger (zone from the easting prefix)', crs_zone: 'CGCS2000 3° Gauss–Krüger, zone number', crs_epsg: 'EPSG:…',
+    crs_zone_placeholder: 'zone 25–45', crs_need_zone: 'Enter the 3° zone number (25–45).', crs_need_epsg: 'Enter an EPSG code, e.g. EPSG:4526.',
+    projected_read: 'Sent in {crs} as typed: {a}, {b} (the service detects the X/Y order).',
+    crs_info: 'Input CRS {crs}: {input} → {lon}°E, {lat}°N', axis_info: 'Axis order: {order}',
+    axis_lon_lat: 'lon, lat', axis_lat_lon: 'lat, lon', axis_easting_northing: 'easting Y, northing X',
+    axis_northing_easting: 'northing X, easting Y (surveyors\' order)',
+    file_label: 'Upload a footprint file', file_hint: 'Zipped shapefile, KML/KMZ, GeoJSON, GeoPackage, DXF, CSV/XLSX vertex table, 界址点 TXT; or drop it on the map.',
+    drop_hint: 'Drop to upload the footprint file', site_file: 'file {name}', uploading: 'Uploading and assessing {name}…',
+    upload_title: 'File {name} ({format}, {crs}, {n} features)', upload_whole: 'Whole file', features_title: 'Features ({n})',
+    feature_unnamed: 'feature {n}', file_notes: 'File notes', show_whole: 'Show the whole-file assessment', showing_feature: 'Showing: {name}',
+    no_link_upload: 'An uploaded file cannot be put in a link; keep the file itself.',
   },
 };
 
@@ -150,7 +178,9 @@ const CONFIG = readConfig();
 const state = {
   lang: 'zh',
   mode: 'point',
-  site: null, // { type: 'point', lon, lat } | { type: 'geometry', geometry }
+  site: null, // { type: 'point', lon, lat, crs?, converted? } | { type: 'geometry', geometry, crs? } | { type: 'upload', file, crs? }
+  upload: null, // the last upload answer { whole, features, file } while the site is that upload
+  uploadSel: null, // index of the feature whose assessment is shown (null: the whole file)
   industry: '', // confirmed code
   industryItems: [],
   industryActive: -1,
@@ -290,20 +320,78 @@ function renderCoordsNote() {
   el.className = `note ${state.coordsNote?.cls || ''}`;
 }
 
-/** Reads the coordinate box into state.site; false (with a message) when it cannot be read. */
+/** Reads the coordinate box into state.site; false (with a message) when it cannot be read. Degrees (WGS84, GCJ-02,
+ * BD-09) go through the DMS-aware parser; projected numbers are sent as typed and the server detects their order. */
 function readCoords() {
   const text = $('coords').value;
   state.coordsDirty = false;
   try {
-    const p = parseCoordinates(text);
-    state.site = { type: 'point', lon: p.lon, lat: p.lat };
-    setCoordsNote(p.assumedOrder ? 'assumed_order' : 'parsed', { lon: p.lon, lat: p.lat }, p.assumedOrder ? 'warn' : '');
+    const crs = readCrs();
+    if (isDegrees(crs)) {
+      const p = parseCoordinates(text);
+      state.site = { type: 'point', lon: p.lon, lat: p.lat, crs };
+      setCoordsNote(p.assumedOrder ? 'assumed_order' : 'parsed', { lon: p.lon, lat: p.lat }, p.assumedOrder ? 'warn' : '');
+    } else {
+      const p = parseNumberPair(text);
+      state.site = { type: 'point', lon: p.a, lat: p.b, crs };
+      setCoordsNote('projected_read', { crs, a: p.a, b: p.b });
+    }
     return true;
   } catch (e) {
-    if (e instanceof CoordError) setCoordsNote(`coord_${e.code.replace('-', '_')}`, { n: e.detail, detail: e.detail }, 'error');
+    if (e.key) setCoordsNote(e.key, {}, 'error');
+    else if (e instanceof CoordError) setCoordsNote(`coord_${e.code.replace('-', '_')}`, { n: e.detail, detail: e.detail }, 'error');
     else setCoordsNote('coord_unexpected', { detail: e.message }, 'error');
     return false;
   }
+}
+
+// ------------------------------------------------------------------------------------------------ coordinate system
+
+/** The crs picked (#crs) as the API names it; '' for the default WGS84/CGCS2000 lon/lat, which is not sent. Throws an
+ * Error with `key` (a UI string) when the zone number or EPSG code is missing. */
+function readCrs() {
+  const v = $('crs').value;
+  const fail = (key) => Object.assign(new Error(t(key)), { key });
+  if (v === 'wgs84') return '';
+  if (v === 'zone') {
+    const n = Number($('crs-zone').value);
+    if (!Number.isInteger(n) || n < 25 || n > 45) throw fail('crs_need_zone');
+    return `cgcs2000-gk3:${n}`;
+  }
+  if (v === 'epsg') {
+    const text = $('crs-epsg').value.trim();
+    if (!text) throw fail('crs_need_epsg');
+    return /^\d+$/.test(text) ? `EPSG:${text}` : text.replace(/^epsg\s*:\s*/i, 'EPSG:');
+  }
+  return v;
+}
+
+/** Lon/lat degrees (parsed as DMS too), as opposed to projected metres. */
+function isDegrees(crs) {
+  return !crs || ['gcj02', 'bd09', 'wgs84', 'cgcs2000', 'EPSG:4326', 'EPSG:4490'].includes(crs);
+}
+
+/** Sets the picker to a crs name (from a link or a map click). */
+function showCrs(crs) {
+  const zone = /^cgcs2000-gk3:(\d+)$/.exec(crs || '');
+  const listed = [...$('crs').options].some((o) => o.value === crs && !['zone', 'epsg'].includes(crs));
+  if (!crs) $('crs').value = 'wgs84';
+  else if (zone) { $('crs').value = 'zone'; $('crs-zone').value = zone[1]; }
+  else if (listed) $('crs').value = crs;
+  else { $('crs').value = 'epsg'; $('crs-epsg').value = crs; } // EPSG codes and any other name the API knows
+  syncCrsInputs();
+}
+
+function syncCrsInputs() {
+  $('crs-zone').hidden = $('crs').value !== 'zone';
+  $('crs-epsg').hidden = $('crs').value !== 'epsg';
+}
+
+/** Where the marker goes: the server's converted point, or the typed one when it is already WGS84 lon/lat. */
+function sitePosition(site) {
+  if (site?.type !== 'point') return null;
+  if (site.converted) return site.converted;
+  return site.crs ? null : [site.lon, site.lat];
 }
 
 // ------------------------------------------------------------------------------------------------ industry picker
@@ -502,6 +590,7 @@ async function runAssessment() {
     setStatus(t('need_site'), 'error');
     return;
   }
+  if (state.site.type !== 'upload') state.upload = null;
   showSite(); // the marker or footprint shows where the reviewer clicked, whatever follows
   const mine = ++state.seq;
   await rulesReady; // the required facts come from /v1/rules
@@ -526,16 +615,28 @@ async function runAssessment() {
   state.awaiting = null;
   state.missing = [];
   markMissing();
-  setStatus(t('assessing'));
+  const site = state.site;
+  setStatus(site.type === 'upload' ? t('uploading', { name: site.file.name }) : t('assessing'));
   try {
     let a;
-    if (state.site.type === 'point') {
-      const q = new URLSearchParams({ lon: String(state.site.lon), lat: String(state.site.lat), ...facts });
+    if (site.type === 'point') {
+      // Projected numbers go as lon/lat in the order typed: the server detects the order and says so.
+      const q = new URLSearchParams({ lon: String(site.lon), lat: String(site.lat), ...(site.crs ? { crs: site.crs } : {}), ...facts });
       a = await api(`/v1/assessments?${q}`);
+    } else if (site.type === 'upload') {
+      const form = new FormData();
+      form.append('file', site.file, site.file.name);
+      form.append('facts', JSON.stringify(facts));
+      if (site.crs) form.append('crs', site.crs);
+      const u = await api('/v1/assessments/upload', { method: 'POST', body: form });
+      if (mine !== state.seq) return;
+      state.upload = u;
+      state.uploadSel = null;
+      a = u.whole;
     } else {
       a = await api('/v1/assessments', {
         method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ geometry: state.site.geometry, facts }),
+        body: JSON.stringify({ geometry: site.geometry, ...(site.crs ? { crs: site.crs } : {}), facts }),
       });
     }
     if (mine !== state.seq) return;
@@ -545,10 +646,23 @@ async function runAssessment() {
     setStatus('');
     renderFacts();
     renderResult(a);
-    writePermalink(facts);
+    if (site.type === 'point' && site.crs && Array.isArray(a.site?.converted_coordinates)) {
+      site.converted = a.site.converted_coordinates; // the marker goes to the converted point
+      showSite();
+      focusSite();
+    }
+    if (site.type === 'upload') {
+      showSite();
+      const box = geometryBox(uploadCollection());
+      if (map && box && box.every(Number.isFinite)) fitExtent(box);
+      $('upload')?.scrollIntoView({ block: 'start' }); // the features list, not the form, is what comes next
+    } else {
+      writePermalink(facts);
+    }
   } catch (e) {
     if (mine !== state.seq) return;
     setStatus('');
+    state.upload = null;
     const fact = missingFactOf(e);
     if (fact !== null) {
       // The server requires a fact the rulebook listing did not (or the page could not read it): its own words, and
@@ -592,6 +706,7 @@ function joinList(items) {
 function pendingSiteText() {
   const s = state.site;
   if (s?.type === 'point') return t('site_point', { lon: s.lon.toFixed(6), lat: s.lat.toFixed(6) });
+  if (s?.type === 'upload') return t('site_file', { name: s.file.name });
   return s ? t('site_drawn') : '';
 }
 
@@ -666,13 +781,68 @@ function siteText(a) {
   return '';
 }
 
+function verdictLabel(a) {
+  return state.lang === 'zh' ? a.verdict_zh || t(`v_${a.verdict}`) : t(`v_${a.verdict}`);
+}
+
+/** The input CRS, the converted lon/lat and the axis order the server assumed, for points sent in another CRS. */
+function crsInfo(a) {
+  const s = a.site || {};
+  if (state.site?.type === 'upload' || !s.input_crs || s.input_crs === 'wgs84' || !Array.isArray(s.converted_coordinates)) return null;
+  const [lon, lat] = s.converted_coordinates;
+  return h('p', { class: 'crs-info', id: 'crs-info', dataset: { axis: s.axis_order_assumed || '' } },
+    t('crs_info', { crs: s.input_crs_epsg && s.input_crs_epsg !== s.input_crs ? `${s.input_crs} (${s.input_crs_epsg})` : s.input_crs,
+      input: (s.input_coordinates || []).join(', '), lon: lon.toFixed(6), lat: lat.toFixed(6) }),
+    s.axis_order_assumed && h('br'),
+    s.axis_order_assumed && h('span', { id: 'axis-info' }, t('axis_info', { order: t(`axis_${s.axis_order_assumed}`) })));
+}
+
+function featureName(f) {
+  return f.name || t('feature_unnamed', { n: f.index + 1 });
+}
+
+/** For an upload: the file, the whole-file verdict, the features (each clickable) and the file's notes. */
+function uploadParts(u) {
+  const f = u.file || {};
+  const sel = state.uploadSel;
+  const chosen = u.features.find((x) => x.index === sel);
+  return h('div', { id: 'upload', class: 'upload' },
+    h('p', { class: 'note', id: 'upload-file' }, t('upload_title', { name: f.name || '', format: f.format || '', crs: f.crs || '', n: u.features.length })),
+    h('button', { type: 'button', id: 'upload-whole', class: `whole ${u.whole.verdict}${sel == null ? ' selected' : ''}`,
+      dataset: { verdict: u.whole.verdict }, onclick: () => selectFeature(null) },
+    h('span', {}, t('upload_whole')), h('strong', {}, verdictLabel(u.whole))),
+    h('h3', {}, t('features_title', { n: u.features.length })),
+    h('ol', { id: 'features', class: 'features' }, ...u.features.map((x) => h('li', {},
+      h('button', { type: 'button', class: sel === x.index ? 'selected' : '', dataset: { index: x.index, verdict: x.assessment.verdict },
+        onclick: () => selectFeature(x.index) },
+      h('span', { class: 'name' }, featureName(x)), h('span', { class: `badge ${x.assessment.verdict}` }, verdictLabel(x.assessment)))))),
+    f.notes?.length > 0 && [h('h3', {}, t('file_notes')), h('ul', { id: 'file-notes', class: 'warnings' }, ...f.notes.map((n) =>
+      h('li', { dataset: { kind: n.kind } }, state.lang === 'zh' ? n.detail_zh || n.detail : n.detail || n.detail_zh)))],
+    chosen && h('p', { class: 'note', id: 'showing' }, t('showing_feature', { name: featureName(chosen) })));
+}
+
+/** Shows one uploaded feature's assessment (null: the whole file's), and outlines it on the map. */
+function selectFeature(index) {
+  const u = state.upload;
+  if (!u) return;
+  const f = u.features.find((x) => x.index === index);
+  state.uploadSel = f ? index : null;
+  state.last = f ? f.assessment : u.whole;
+  state.questions = state.last.questions || [];
+  renderFacts();
+  renderResult(state.last);
+  if (map?.getLayer('_upload-sel')) map.setFilter('_upload-sel', ['==', ['get', 'index'], f ? index : -1]);
+}
+
 function renderResult(a) {
   const box = $('result');
   box.hidden = false;
   const parts = [];
+  if (state.upload && state.site?.type === 'upload') parts.push(uploadParts(state.upload));
   parts.push(h('div', { id: 'verdict', class: `verdict ${a.verdict}`, dataset: { verdict: a.verdict } },
-    h('span', { id: 'verdict-label' }, state.lang === 'zh' ? a.verdict_zh || t(`v_${a.verdict}`) : t(`v_${a.verdict}`)),
+    h('span', { id: 'verdict-label' }, verdictLabel(a)),
     h('small', {}, siteText(a))));
+  parts.push(crsInfo(a));
   parts.push(h('p', { class: 'summary', id: 'summary', title: a.summary }, summaryText(a)));
 
   if (a.questions?.length) {
@@ -724,7 +894,7 @@ function renderResult(a) {
   parts.push(h('p', { class: 'versions', id: 'versions' }, t('versions', {
     dataset: a.dataset?.title, dversion: a.dataset?.version, rulebook: a.rulebook?.id, rversion: a.rulebook?.version, engine: a.engine,
   })));
-  box.replaceChildren(...parts);
+  box.replaceChildren(...parts.filter(Boolean));
 }
 
 function valueText(v) {
@@ -765,6 +935,7 @@ function ruleCard(r) {
 // ------------------------------------------------------------------------------------------------ permalink
 
 function writePermalink(facts) {
+  if (state.site.type === 'upload') return; // a file cannot travel in a link
   const p = new URLSearchParams();
   if (state.site.type === 'point') {
     p.set('lon', state.site.lon.toFixed(6));
@@ -772,6 +943,7 @@ function writePermalink(facts) {
   } else {
     p.set('geom', JSON.stringify(state.site.geometry));
   }
+  if (state.site.crs) p.set('crs', state.site.crs);
   for (const [k, v] of Object.entries(facts)) p.set(k, v);
   if (map) p.set('z', map.getZoom().toFixed(2));
   if (state.lang !== 'zh') p.set('lang', state.lang);
@@ -794,7 +966,10 @@ function readPermalink() {
   if (p.has('geom')) {
     try { site = { type: 'geometry', geometry: JSON.parse(p.get('geom')) }; } catch { /* ignored: bad link */ }
   }
-  for (const [k, v] of p) if (!['lon', 'lat', 'geom', 'z', 'lang', 'industry', 'nature'].includes(k)) facts[k] = v;
+  for (const [k, v] of p) if (!['lon', 'lat', 'geom', 'crs', 'z', 'lang', 'industry', 'nature'].includes(k)) facts[k] = v;
+  const crs = p.get('crs') || '';
+  showCrs(crs);
+  if (site && crs) site.crs = crs;
   if (p.get('lang') === 'en' || p.get('lang') === 'zh') state.lang = p.get('lang');
   state.facts = facts;
   $('nature').value = p.get('nature') || '';
@@ -814,6 +989,10 @@ function readPermalink() {
 async function copyPermalink() {
   if (!state.site) {
     setStatus(t('need_site'), 'error');
+    return;
+  }
+  if (state.site.type === 'upload') {
+    setStatus(t('no_link_upload'), 'warn');
     return;
   }
   writePermalink(safeFacts());
@@ -1058,6 +1237,11 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 function addOverlayLayers() {
   map.addSource('_site', { type: 'geojson', data: EMPTY });
   map.addSource('_draw', { type: 'geojson', data: EMPTY });
+  map.addSource('_upload', { type: 'geojson', data: EMPTY });
+  const byVerdict = ['match', ['get', 'verdict'], 'prohibited', '#c62828', 'restricted', '#e69500', 'permitted', '#2e7d32', '#616161'];
+  map.addLayer({ id: '_upload-fill', type: 'fill', source: '_upload', paint: { 'fill-color': byVerdict, 'fill-opacity': 0.35 } });
+  map.addLayer({ id: '_upload-line', type: 'line', source: '_upload', paint: { 'line-color': byVerdict, 'line-width': 2.5 } });
+  map.addLayer({ id: '_upload-sel', type: 'line', source: '_upload', filter: ['==', ['get', 'index'], -1], paint: { 'line-color': '#111', 'line-width': 4 } });
   map.addLayer({ id: '_site-fill', type: 'fill', source: '_site', paint: { 'fill-color': '#ff6f00', 'fill-opacity': 0.25 } });
   map.addLayer({ id: '_site-line', type: 'line', source: '_site', paint: { 'line-color': '#e65100', 'line-width': 2.5 } });
   map.addLayer({ id: '_draw-fill', type: 'fill', source: '_draw', filter: ['==', '$type', 'Polygon'], paint: { 'fill-color': '#ff6f00', 'fill-opacity': 0.15 } });
@@ -1065,28 +1249,41 @@ function addOverlayLayers() {
   map.addLayer({ id: '_draw-vertex', type: 'circle', source: '_draw', filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#e65100', 'circle-stroke-width': 2 } });
 }
 
+/** The uploaded features as GeoJSON, with their verdicts for the colours. */
+function uploadCollection() {
+  const u = state.upload;
+  if (!u || state.site?.type !== 'upload') return EMPTY;
+  return { type: 'FeatureCollection', features: u.features.filter((x) => x.geometry).map((x) => ({
+    type: 'Feature', properties: { index: x.index, name: featureName(x), verdict: x.assessment.verdict }, geometry: x.geometry })) };
+}
+
 function showSite() {
   if (!map || !map.getSource('_site')) return;
   const site = state.site;
-  const valid = site?.type === 'point' && Math.abs(site.lon) <= 180 && Math.abs(site.lat) <= 90;
-  if (valid) {
+  const at = sitePosition(site);
+  if (at && Math.abs(at[0]) <= 180 && Math.abs(at[1]) <= 90) {
     if (!marker) marker = new maplibregl.Marker({ color: '#e65100' });
-    marker.setLngLat([site.lon, site.lat]).addTo(map);
+    marker.setLngLat(at).addTo(map);
   } else {
     marker?.remove();
   }
-  const shape = site?.type === 'geometry' && ['Polygon', 'MultiPolygon', 'LineString', 'MultiLineString', 'Feature', 'FeatureCollection']
+  // A footprint pasted in another CRS is not lon/lat: only the server's answer places it.
+  const shape = site?.type === 'geometry' && !site.crs && ['Polygon', 'MultiPolygon', 'LineString', 'MultiLineString', 'Feature', 'FeatureCollection']
     .includes(site.geometry?.type) ? site.geometry : EMPTY;
   map.getSource('_site').setData(shape);
+  map.getSource('_upload').setData(uploadCollection());
+  map.setFilter('_upload-sel', ['==', ['get', 'index'], state.uploadSel ?? -1]);
 }
 
 function focusSite(zoom) {
   if (!map || !state.site) return;
+  if (state.site.type === 'upload') return; // fitted to the features once they are read
   if (state.site.type === 'point') {
-    const { lon, lat } = state.site;
+    const at = sitePosition(state.site);
     // Out-of-range input (e.g. swapped axes) is the server's to explain; the map just stays where it is.
-    if (Math.abs(lon) <= 180 && Math.abs(lat) <= 85) map.jumpTo({ center: [lon, lat], zoom: zoom ?? Math.max(map.getZoom(), 12) });
+    if (at && Math.abs(at[0]) <= 180 && Math.abs(at[1]) <= 85) map.jumpTo({ center: at, zoom: zoom ?? Math.max(map.getZoom(), 12) });
   } else {
+    if (state.site.crs) return; // not lon/lat
     const box = geometryBox(state.site.geometry);
     const sane = box && box.every(Number.isFinite) && Math.abs(box[0]) <= 180 && Math.abs(box[2]) <= 180 && Math.abs(box[1]) <= 85 && Math.abs(box[3]) <= 85;
     if (sane) map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 60, maxZoom: 16, animate: false });
@@ -1215,10 +1412,15 @@ async function initMap() {
       addVertex(e);
       return;
     }
+    if (state.upload && state.site?.type === 'upload') {
+      const hit = map.queryRenderedFeatures(e.point, { layers: ['_upload-fill'] })[0];
+      if (hit) { selectFeature(hit.properties.index); return; }
+    }
     const ids = zoneLayers().filter((l) => map.getLayoutProperty(l.id, 'visibility') !== 'none').map((l) => l.id);
     showZoneInfo(ids.length ? map.queryRenderedFeatures(e.point, { layers: ids }) : []);
     state.site = { type: 'point', lon: round6(e.lngLat.lng), lat: round6(e.lngLat.lat) };
     $('coords').value = formatLonLat(state.site.lon, state.site.lat);
+    showCrs(''); // the map's own coordinates are WGS84 lon/lat
     setCoordsNote(null);
     runAssessment();
   });
@@ -1233,7 +1435,7 @@ async function initMap() {
 function fitExtent(box) {
   const legend = $('legend');
   const right = legend.hidden ? 30 : Math.min(legend.offsetWidth + 30, map.getContainer().clientWidth / 3);
-  map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: { top: 30, bottom: 30, left: 30, right }, animate: false });
+  map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: { top: 30, bottom: 30, left: 30, right }, maxZoom: 16, animate: false });
 }
 
 /** Without /collections, the first vector source's TileJSON bounds give the first view. */
@@ -1280,7 +1482,7 @@ function wire() {
   $('geojson-run').addEventListener('click', () => {
     try {
       const g = JSON.parse($('geojson').value);
-      state.site = { type: 'geometry', geometry: g };
+      state.site = { type: 'geometry', geometry: g, crs: readCrs() };
       state.coordsDirty = false;
     } catch (e) {
       setStatus(t('geojson_invalid', { detail: e.message }), 'error');
@@ -1291,6 +1493,14 @@ function wire() {
     runAssessment();
   });
   $('copy-link').addEventListener('click', copyPermalink);
+  $('crs').addEventListener('change', () => { syncCrsInputs(); state.coordsDirty = true; });
+  for (const id of ['crs-zone', 'crs-epsg']) $(id).addEventListener('input', () => { state.coordsDirty = true; });
+  $('file').addEventListener('change', () => {
+    const file = $('file').files[0];
+    $('file').value = ''; // choosing the same file again uploads it again
+    if (file) startUpload(file);
+  });
+  wireDrop();
   $('nature').addEventListener('change', factsChanged);
   $('industry').addEventListener('change', factsChanged); // a code typed rather than picked from the list
   $('zone-close').addEventListener('click', () => { state.zoneInfo = null; renderZoneInfo(); });
@@ -1301,11 +1511,40 @@ function wire() {
   setupIndustry();
 }
 
+/** A footprint file (input or drop) becomes the site; the facts prompt applies as for a point. */
+function startUpload(file) {
+  let crs;
+  try { crs = readCrs(); } catch (e) { setStatus(e.message, 'error'); return; }
+  state.site = { type: 'upload', file, crs };
+  state.upload = null;
+  state.uploadSel = null;
+  state.coordsDirty = false;
+  runAssessment();
+}
+
+/** Files dropped on the map are uploaded; dropped elsewhere, the browser must not open them instead of the page. */
+function wireDrop() {
+  const wrap = document.querySelector('.mapwrap');
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  let depth = 0;
+  wrap.addEventListener('dragenter', (e) => { if (hasFiles(e)) { e.preventDefault(); depth += 1; $('drop-hint').hidden = false; } });
+  wrap.addEventListener('dragleave', () => { depth = Math.max(0, depth - 1); if (!depth) $('drop-hint').hidden = true; });
+  wrap.addEventListener('dragover', (e) => { if (hasFiles(e)) { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; } });
+  wrap.addEventListener('drop', (e) => {
+    e.preventDefault();
+    depth = 0;
+    $('drop-hint').hidden = true;
+    const file = e.dataTransfer?.files?.[0];
+    if (file) startUpload(file);
+  });
+  for (const ev of ['dragover', 'drop']) window.addEventListener(ev, (e) => { if (hasFiles(e)) e.preventDefault(); });
+}
+
 function readIndustrySafe() {
   try { return readIndustry(); } catch { return ''; }
 }
 
-window.ecogate = { state, map: null };
+window.ecogate = { state, map: null, markerAt: () => (marker?._map ? marker.getLngLat().toArray() : null) };
 wire();
 const fromLink = readPermalink();
 applyLanguage();

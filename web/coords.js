@@ -129,3 +129,14 @@ function round(v) {
 export function formatLonLat(lon, lat) {
   return `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
 }
+
+/** Two plain numbers in the order typed (projected coordinates: easting/northing or surveyors' X/Y), separated by a
+ * comma or spaces; the server detects their order. Throws CoordError. */
+export function parseNumberPair(text) {
+  const s = String(text ?? '').trim();
+  if (!s) throw new CoordError('empty');
+  const parts = s.split(/\s*[,，;；]\s*|\s+/).filter(Boolean);
+  if (parts.some((p) => !/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(p))) throw new CoordError('unexpected', parts.find((p) => !/^[+-]?[\d.]+$/.test(p)) || s);
+  if (parts.length !== 2) throw new CoordError('count', String(parts.length));
+  return { a: Number(parts[0]), b: Number(parts[1]) };
+}

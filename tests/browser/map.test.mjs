@@ -15,7 +15,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { parseCoordinates } from '../../web/coords.js';
+import { parseCoordinates, parseNumberPair } from '../../web/coords.js';
 
 const BASE = (process.env.ECOGATE_URL || '').replace(/\/$/, '');
 const SHOT_DIR = process.env.ECOGATE_SHOT_DIR || mkdtempSync(join(tmpdir(), 'ecogate-shots-'));
@@ -27,6 +27,41 @@ const TIANGANG_L2_DMS = `113°26'50.61"E 33°19'4.14"N`;
 const TIANGANG_L2_DMS_ZH = '33度19分4.14秒N 113度26分50.61秒E';
 // The industrial park (data/wugang/test_points.json: industrial_park) and its control unit.
 const PARK = { lon: 113.569369, lat: 33.321212, unit: 'ZH41048120002' };
+
+// The same point in CGCS2000 3° Gauss–Krüger zone 38 (EPSG:4526), computed with PROJ:
+//   echo 113.447392 33.317817 | cs2cs -d 3 +proj=longlat +ellps=GRS80 +to EPSG:4526   →   3688132.571  38448542.634
+// (EPSG:4526's axis order is northing X, easting Y, the surveyors' order typed in the test.)
+const TIANGANG_L2_GK = { x: '3688132.571', y: '38448542.634' };
+// The general control unit test point (data/wugang/test_points.json: general_unit).
+const GENERAL = { lon: 113.586555, lat: 33.353639 };
+
+/** WGS84 → GCJ-02, the published forward algorithm (as in eviltransform): what Amap or Tencent would show. */
+function wgsToGcj(lon, lat) {
+  const A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  const x = lon - 105, y = lat - 35;
+  let dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+  dLat += ((20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2) / 3;
+  dLat += ((20 * Math.sin(y * PI) + 40 * Math.sin((y / 3) * PI)) * 2) / 3;
+  dLat += ((160 * Math.sin((y / 12) * PI) + 320 * Math.sin((y * PI) / 30)) * 2) / 3;
+  let dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+  dLon += ((20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2) / 3;
+  dLon += ((20 * Math.sin(x * PI) + 40 * Math.sin((x / 3) * PI)) * 2) / 3;
+  dLon += ((150 * Math.sin((x / 12) * PI) + 300 * Math.sin((x / 30) * PI)) * 2) / 3;
+  const radLat = (lat / 180) * PI;
+  const magic = 1 - EE * Math.sin(radLat) ** 2;
+  const sqrtMagic = Math.sqrt(magic);
+  dLat = (dLat * 180) / (((A * (1 - EE)) / (magic * sqrtMagic)) * PI);
+  dLon = (dLon * 180) / ((A / sqrtMagic) * Math.cos(radLat) * PI);
+  return { lon: lon + dLon, lat: lat + dLat };
+}
+
+/** A square of `side` metres around a point, as a GeoJSON Feature. */
+function square({ lon, lat }, name, side = 200) {
+  const dLat = side / 2 / 111320;
+  const dLon = side / 2 / (111320 * Math.cos((lat * Math.PI) / 180));
+  const ring = [[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]].map(([i, j]) => [lon + i * dLon, lat + j * dLat]);
+  return { type: 'Feature', properties: { name }, geometry: { type: 'Polygon', coordinates: [ring] } };
+}
 
 let profile;
 let context;
@@ -169,6 +204,10 @@ test('coordinate parser: decimal, DMS in both orders, Chinese marks, assumed lon
   }
   assert.equal(parseCoordinates(`113°30'15"W 33°16'20"S`).lon < 0, true);
   for (const bad of ['', '113.5', '33N 34N', `113°75'E 33°N`, 'abc 1 2']) assert.throws(() => parseCoordinates(bad), bad);
+  // Projected numbers: two plain numbers in the order typed.
+  assert.deepEqual(parseNumberPair('3685000, 38452000'), { a: 3685000, b: 38452000 });
+  assert.deepEqual(parseNumberPair(' 38452000   3685000.5 '), { a: 38452000, b: 3685000.5 });
+  for (const bad of ['', '3685000', '1 2 3', '38452000E 3685000N']) assert.throws(() => parseNumberPair(bad), bad);
 });
 
 test('the page loads cleanly and draws the zone layers with a legend', { timeout: 90_000 }, async (t) => {
@@ -423,6 +462,146 @@ test('a fact the server requires beyond the rulebook listing: its 422 problem is
   await page.waitForSelector('#verdict');
   assert.equal(page.assessments.length, 2);
   assert.equal(await page.$eval('#nature', (e) => e.classList.contains('missing')), false);
+  assertClean(page);
+  await page.close();
+});
+
+test('GCJ-02 coordinates (Amap) give the WGS84 point\'s verdict; the marker sits at the converted point', { timeout: 60_000 }, async () => {
+  const page = await open('/');
+  await assessTiangang(page);
+  const wgsVerdict = await page.getAttribute('#verdict', 'data-verdict');
+  assert.equal(await page.isVisible('#crs-info'), false, 'no conversion to show for WGS84');
+
+  const gcj = wgsToGcj(TIANGANG_L2.lon, TIANGANG_L2.lat);
+  assert.ok(Math.abs(gcj.lon - TIANGANG_L2.lon) > 0.005, 'GCJ-02 is hundreds of metres off');
+  await page.selectOption('#crs', 'gcj02');
+  await page.fill('#coords', `${gcj.lon.toFixed(6)}, ${gcj.lat.toFixed(6)}`);
+  await page.press('#coords', 'Enter');
+  await page.waitForSelector('#crs-info');
+  assert.match(page.assessments.at(-1), /crs=gcj02/);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), wgsVerdict);
+  assert.match(await page.textContent('#zones'), /SY410481001-2/);
+  const info = await page.textContent('#crs-info');
+  assert.match(info, /gcj02/);
+  assert.match(info, /113\.44739\d°E, 33\.31781\d°N/, `converted lon/lat shown: ${info}`);
+  assert.match(info, /经度, 纬度/, 'the axis order assumed');
+  const at = await page.evaluate(() => window.ecogate.markerAt());
+  assert.ok(at && Math.abs(at[0] - TIANGANG_L2.lon) < 2e-6 && Math.abs(at[1] - TIANGANG_L2.lat) < 2e-6, `marker at the converted point: ${at}`);
+  const hash = new URLSearchParams(new URL(await page.inputValue('#permalink') || page.url()).hash.slice(1));
+  assert.equal(hash.get('crs'), 'gcj02', 'the crs is in the permalink');
+  assertClean(page);
+  await page.close();
+
+  // The link restores the picker and converts again.
+  const again = await open(`/#${hash}`);
+  await again.waitForSelector('#crs-info');
+  assert.equal(await again.inputValue('#crs'), 'gcj02');
+  assert.equal(await again.getAttribute('#verdict', 'data-verdict'), wgsVerdict);
+  assertClean(again);
+  await again.close();
+});
+
+test('Gauss–Krüger numbers in surveyors\' order: verdict, and the panel says which order was assumed', { timeout: 60_000 }, async () => {
+  const page = await open('/');
+  await pickIndustry(page, '3011');
+  await page.selectOption('#nature', 'new');
+  await page.selectOption('#facts select[data-fact="discharges_pollutants"]', 'yes');
+  await page.selectOption('#crs', 'cgcs2000-gk');
+  await page.fill('#coords', `${TIANGANG_L2_GK.x} ${TIANGANG_L2_GK.y}`);
+  await page.press('#coords', 'Enter');
+  await page.waitForSelector('#crs-info');
+  assert.match(page.assessments.at(-1), new RegExp(`lon=${TIANGANG_L2_GK.x}&lat=${TIANGANG_L2_GK.y}&crs=cgcs2000-gk&`), 'sent in the order typed');
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.equal(await page.getAttribute('#crs-info', 'data-axis'), 'northing_easting');
+  assert.match(await page.textContent('#axis-info'), /北坐标 X, 东坐标 Y/);
+  assert.match(await page.textContent('#crs-info'), /EPSG:4526.*113\.44739\d°E, 33\.31781\d°N/);
+  assert.ok(await page.locator('#warnings li[data-code="axis_order_assumed"]').count(), 'the server\'s warning is listed');
+  const at = await page.evaluate(() => window.ecogate.markerAt());
+  assert.ok(at && Math.abs(at[0] - TIANGANG_L2.lon) < 1e-5 && Math.abs(at[1] - TIANGANG_L2.lat) < 1e-5, `marker at the converted point: ${at}`);
+
+  // A zone number given, easting first: the other order, and the crs names the zone.
+  await page.selectOption('#crs', 'zone');
+  await page.fill('#crs-zone', '38');
+  await page.fill('#coords', `${TIANGANG_L2_GK.y}, ${TIANGANG_L2_GK.x}`);
+  await page.press('#coords', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#crs-info')?.dataset.axis === 'easting_northing');
+  assert.match(page.assessments.at(-1), /crs=cgcs2000-gk3%3A38/);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#axis-info'), /easting Y, northing X/);
+  assertClean(page);
+  await page.close();
+});
+
+test('a footprint file uploaded: facts prompt, whole-file verdict, features with their verdicts, drawn on the map', { timeout: 90_000 }, async (t) => {
+  const page = await open('/');
+  const uploads = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/assessments/upload') uploads.push(r); });
+  const fc = { type: 'FeatureCollection', features: [square(TIANGANG_L2, '田岗地块'), square(GENERAL, '一般单元地块')] };
+  await pickIndustry(page, '3011');
+  await page.setInputFiles('#file', { name: '两地块.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(fc)) });
+  // The nature is missing: asked for, as for a point, and nothing is sent yet.
+  await page.waitForSelector('#prompt');
+  assert.equal(await page.getAttribute('#prompt', 'data-missing'), 'nature');
+  assert.match(await page.textContent('#prompt'), /两地块\.geojson/);
+  assert.equal(uploads.length, 0);
+  await page.selectOption('#nature', 'new');
+  await page.waitForSelector('#upload-whole');
+  assert.equal(uploads.length, 1);
+  assert.equal(uploads[0].method(), 'POST');
+  assert.match(uploads[0].headers()['content-type'], /^multipart\/form-data; boundary=/);
+
+  assert.equal(await page.getAttribute('#upload-whole', 'data-verdict'), 'prohibited');
+  assert.match(await page.textContent('#upload-whole'), /禁止/);
+  const features = await page.$$eval('#features button', (els) => els.map((e) => ({ name: e.querySelector('.name').textContent, verdict: e.dataset.verdict })));
+  assert.deepEqual(features.map((f) => f.name), ['田岗地块', '一般单元地块']);
+  assert.equal(features[0].verdict, 'prohibited');
+  assert.ok(['prohibited', 'restricted', 'permitted', 'undetermined'].includes(features[1].verdict), JSON.stringify(features));
+  t.diagnostic(`feature verdicts: ${features.map((f) => `${f.name} ${f.verdict}`).join(', ')}`);
+  assert.ok(await page.locator('#file-notes li[data-kind="wgs84-by-definition"]').count(), 'the file notes are shown');
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited', 'the whole file\'s assessment below');
+
+  // Both features are drawn, and the map is fitted to them.
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.ecogate.map;
+    if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', resolve);
+  }));
+  const drawn = await page.evaluate(() => [...new Set(window.ecogate.map.queryRenderedFeatures({ layers: ['_upload-fill'] }).map((f) => f.properties.index))].sort());
+  assert.deepEqual(drawn, [0, 1], 'both features drawn in view');
+
+  // A feature clicked in the list shows its own assessment, outlined on the map.
+  await page.click('#features button[data-index="1"]');
+  await page.waitForSelector('#showing');
+  assert.match(await page.textContent('#showing'), /一般单元地块/);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), features[1].verdict);
+  assert.doesNotMatch(await page.textContent('#zones'), /SY410481001-2/, 'the second feature is not in the water source zone');
+  assert.deepEqual(await page.evaluate(() => window.ecogate.map.getFilter('_upload-sel')), ['==', ['get', 'index'], 1]);
+  await page.click('#features button[data-index="0"]');
+  await page.waitForFunction(() => /田岗地块/.test(document.querySelector('#showing')?.textContent || ''));
+  assert.match(await page.textContent('#zones'), /SY410481001-2/);
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.ecogate.map;
+    if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', resolve);
+  }));
+  await page.screenshot({ path: join(SHOT_DIR, 'upload-zh.png') });
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#upload-whole'), /Whole file\s*Prohibited/);
+  assert.match(await page.textContent('#upload-file'), /File 两地块\.geojson \(geojson, EPSG:4326, 2 features\)/);
+  await page.screenshot({ path: join(SHOT_DIR, 'upload-en.png') });
+  assertClean(page);
+  await page.close();
+});
+
+test('an unknown file type: the server\'s 415 problem in the current language', { timeout: 60_000 }, async () => {
+  const page = await open('/');
+  page.allow('/v1/assessments/upload', 415);
+  await pickIndustry(page, '3011');
+  await page.selectOption('#nature', 'new');
+  await page.setInputFiles('#file', { name: 'site.foo', mimeType: 'application/octet-stream', buffer: Buffer.from('not a footprint\n') });
+  await page.waitForSelector('#error');
+  assert.match(await page.textContent('#error'), /不是支持的范围文件格式/);
+  await page.click('#lang-toggle');
+  assert.match(await page.textContent('#error'), /is not a supported footprint format/);
   assertClean(page);
   await page.close();
 });
