@@ -133,7 +133,7 @@ pub struct CheckArgs {
     /// CRS of the coordinates: wgs84 (default), cgcs2000, gcj02 (Amap/Tencent), bd09 (Baidu), cgcs2000-gk3:NN,
     /// cgcs2000-gk3-cm:DDD, cgcs2000-gk6:NN, cgcs2000-gk (zone from the easting's prefix), xian80-gk3:NN / bj54-gk3:NN
     /// (with --towgs84), EPSG:xxxx. For --file: the CRS of a file that declares none (DXF, vertex tables in metres,
-    /// shapefile without .prj), e.g. EPSG:4528; given for a file that declares one, it overrides it.
+    /// shapefile without .prj), e.g. cgcs2000-gk3:40 or EPSG:4528; given for a file that declares one, it overrides it.
     #[arg(long)]
     pub crs: Option<String>,
     /// Helmert shift from Xi'an 1980 / Beijing 1954 to CGCS2000, from the local surveying authority:
@@ -355,8 +355,12 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     // Local files: no size or vertex limit beyond memory.
     let limits = crate::upload::UploadLimits { max_bytes: usize::MAX, max_vertices: usize::MAX };
-    let upload = crate::upload::read_upload(bytes, name.as_deref(), args.crs.as_deref(), &limits).map_err(|e| {
-        let hint = if matches!(e, crate::upload::UploadError::MissingCrs { .. }) { " (use --crs)" } else { "" };
+    let upload = crate::upload::read_upload_as(bytes, name.as_deref(), args.crs.as_deref(), args.towgs84.as_deref(), &limits).map_err(|e| {
+        let hint = match &e {
+            crate::upload::UploadError::MissingCrs { .. } => " (use --crs)",
+            crate::upload::UploadError::Crs(c) if c.slug() == "datum-shift-required" => " (use --towgs84)",
+            _ => "",
+        };
         Failure::Usage(format!("{}: {e}{hint}\n{}", path.display(), e.message_zh()))
     })?;
     let (engine, facts, options) = args.engine_facts_options()?;

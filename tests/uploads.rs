@@ -783,6 +783,119 @@ fn openapi_lists_the_upload_endpoint() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The request's crs: the same names as for points (crate::crs::InputCrs)
+
+fn upload_towgs84(s: &Server, name: &str, bytes: Vec<u8>, crs: &str, towgs84: &str) -> Response {
+    send(s, form(name, bytes, Some(crs), &facts()).text("towgs84", towgs84.to_string()))
+}
+
+fn outer_ring(feature: &Value) -> Vec<[f64; 2]> {
+    let g = &feature["geometry"];
+    let ring = if g["type"] == "MultiPolygon" { &g["coordinates"][0][0] } else { &g["coordinates"][0] };
+    ring.as_array().expect("ring").iter().map(|p| [p[0].as_f64().expect("x"), p[1].as_f64().expect("y")]).collect()
+}
+
+#[test]
+fn dxf_in_metres_read_with_a_gauss_kruger_name_is_read_as_with_its_epsg_code() {
+    let s = Server::start();
+    let dxf = real("gdal_autotest/closed_polyline_with_bulge.dxf");
+    let by_code = ok(&s, upload(&s, "d.dxf", dxf.clone(), Some("EPSG:4528")));
+    let by_name = ok(&s, upload(&s, "d.dxf", dxf, Some("cgcs2000-gk3:40")));
+    assert_eq!(by_name["file"]["crs"], "cgcs2000-gk3:40");
+    assert_eq!(by_name["file"]["crs_source"], "request");
+    assert_eq!(by_name["features"][0]["geometry"], by_code["features"][0]["geometry"]);
+    assert_eq!(by_name["whole"]["site"], by_code["whole"]["site"]);
+    assert_eq!(by_name["whole"]["verdict"], by_code["whole"]["verdict"]);
+}
+
+#[test]
+fn csv_in_survey_order_with_cgcs2000_gk_takes_the_zone_from_the_easting_prefix() {
+    let s = Server::start();
+    let a = ok(&s, upload(&s, "界址.csv", survey_csv().into_bytes(), Some("cgcs2000-gk")));
+    assert_two_squares(&a);
+    assert_eq!(a["file"]["crs"], "cgcs2000-gk3:38");
+}
+
+#[test]
+fn gcj02_vertex_table_read_with_crs_gcj02_lands_on_the_wgs84_original() {
+    use ecogate::crs::gcj::wgs84_to_gcj02;
+    let originals = [square_lonlat(LEVEL2), square_lonlat(GENERAL)];
+    let mut csv = String::from("地块,经度,纬度\n");
+    for (parcel, ring) in ["水厂扩建", "仓库"].iter().zip(&originals) {
+        for p in &ring[..ring.len() - 1] {
+            let g = wgs84_to_gcj02(geo::Coord { x: p[0], y: p[1] });
+            assert!((g.x - p[0]).abs() > 1e-4, "GCJ-02 moves points by hundreds of metres");
+            csv.push_str(&format!("{parcel},{:.10},{:.10}\n", g.x, g.y));
+        }
+    }
+    let s = Server::start();
+    let a = ok(&s, upload(&s, "高德.csv", csv.into_bytes(), Some("gcj02")));
+    assert_two_squares(&a);
+    assert_eq!(a["file"]["crs"], "gcj02");
+    assert_eq!(a["file"]["crs_source"], "request");
+    assert!(!has_note(&a, "crs-default"), "{}", a["file"]);
+    for (feature, original) in a["features"].as_array().expect("features").iter().zip(&originals) {
+        for [lon, lat] in outer_ring(feature) {
+            let metres = original
+                .iter()
+                .map(|o| ((lon - o[0]) * 111_320.0 * lat.to_radians().cos()).hypot((lat - o[1]) * 110_574.0))
+                .fold(f64::INFINITY, f64::min);
+            assert!(metres < 0.01, "({lon}, {lat}) is {metres} m from the WGS84 original");
+        }
+    }
+}
+
+#[test]
+fn jzd_header_overridden_by_the_request_crs() {
+    // The land system wrote 1980西安坐标系 but the numbers are CGCS2000 (the same zone 38 squares).
+    let text = encoding_rs::GBK.decode(&two_parcel_jzd()).0.replace("坐标系=2000国家大地坐标系", "坐标系=1980西安坐标系");
+    let s = Server::start();
+    let a = ok(&s, upload(&s, "报盘.txt", gbk(&text), Some("cgcs2000-gk3:38")));
+    assert_eq!(a["file"]["crs"], "cgcs2000-gk3:38");
+    assert_eq!(a["file"]["crs_source"], "request");
+    let o = note(&a, "crs-override");
+    assert!(o["detail"].as_str().unwrap_or_default().contains("cgcs2000-gk3:38"), "{o}");
+    assert_eq!(a["features"][0]["assessment"]["verdict"], "prohibited");
+    assert_eq!(a["features"][1]["assessment"]["verdict"], "permitted");
+    let area = a["features"][1]["assessment"]["site"]["area_m2"].as_f64().expect("area");
+    assert!((area - 30_000.0).abs() < 150.0, "the hole is kept: {area}");
+}
+
+#[test]
+fn xian80_gauss_kruger_needs_towgs84_for_files_too() {
+    let s = Server::start();
+    let p = problem(upload(&s, "t.csv", survey_csv().into_bytes(), Some("xian80-gk3:38")), 422);
+    assert_eq!(p["type"], "/problems/datum-shift-required");
+    assert_eq!(p["pointer"], "crs");
+    assert!(detail(&p).contains("no public nationwide transformation") && detail(&p).contains("towgs84"), "{p}");
+    assert!(detail_zh(&p).contains("没有全国统一公开的转换参数"), "{p}");
+
+    let p = problem(upload_towgs84(&s, "t.csv", survey_csv().into_bytes(), "xian80-gk3:38", "1,2"), 422);
+    assert_eq!(p["type"], "/problems/invalid-towgs84");
+    assert_eq!(p["pointer"], "towgs84");
+
+    let towgs84 = "15.8,-154.4,-82.3,0,0,0,0";
+    let a = ok(&s, upload_towgs84(&s, "t.csv", survey_csv().into_bytes(), "xian80-gk3:38", towgs84));
+    assert_eq!(a["file"]["crs"], "xian80-gk3:38");
+    assert_eq!(a["file"]["crs_source"], "request");
+    assert!(note(&a, "datum-shift")["detail"].as_str().unwrap_or_default().contains(towgs84), "{}", a["file"]);
+    assert_eq!(a["features"].as_array().map(Vec::len), Some(2));
+    // The same numbers read as CGCS2000 land elsewhere: the shift was applied.
+    let plain = ok(&s, upload(&s, "t.csv", survey_csv().into_bytes(), Some("cgcs2000-gk3:38")));
+    let (shifted, unshifted) = (outer_ring(&a["features"][0])[0], outer_ring(&plain["features"][0])[0]);
+    let metres = ((shifted[0] - unshifted[0]) * 111_320.0 * shifted[1].to_radians().cos()).hypot((shifted[1] - unshifted[1]) * 110_574.0);
+    assert!(metres > 1.0 && metres < 1_000.0, "Xi'an 1980 → CGCS2000 moves the site by metres to hundreds of metres: {metres}");
+}
+
+#[test]
+fn gcj02_for_a_drawing_in_metres_is_refused_as_coordinates_not_a_crs() {
+    let s = Server::start();
+    let p = problem(upload(&s, "d.dxf", real("gdal_autotest/closed_polyline_with_bulge.dxf"), Some("gcj02")), 422);
+    assert_eq!(p["type"], "/problems/projected-as-degrees", "{p}");
+    assert_eq!(p["pointer"], "file", "{p}");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // CLI
 
 fn ecogate() -> assert_cmd::Command {
@@ -840,6 +953,36 @@ fn cli_check_file_dxf_with_crs_reads_the_drawing() {
     assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
     let a: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(a["file"]["crs"], "EPSG:4528");
+}
+
+#[test]
+fn cli_check_file_dxf_with_a_gauss_kruger_name() {
+    let out = ecogate()
+        .args(["check", "--json", "--industry", "1411", "--nature", "new", "--crs", "cgcs2000-gk3:40", "--file"])
+        .arg(realdata("gdal_autotest/closed_polyline_with_bulge.dxf"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(a["file"]["crs"], "cgcs2000-gk3:40");
+    assert_eq!(a["file"]["crs_source"], "request");
+}
+
+#[test]
+fn cli_check_file_xian80_needs_towgs84_and_takes_it() {
+    let dxf = realdata("gdal_autotest/closed_polyline_with_bulge.dxf");
+    let out = ecogate().args(["check", "--industry", "1411", "--nature", "new", "--crs", "xian80-gk3:40", "--file"]).arg(&dxf).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--towgs84") && err.contains("没有全国统一公开的转换参数"), "{err}");
+    let out = ecogate()
+        .args(["check", "--json", "--industry", "1411", "--nature", "new", "--crs", "xian80-gk3:40", "--towgs84", "15.8,-154.4,-82.3", "--file"])
+        .arg(&dxf)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(a["file"]["crs"], "xian80-gk3:40");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

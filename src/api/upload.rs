@@ -1,7 +1,9 @@
 //! `POST /v1/assessments/upload`: a footprint file (multipart/form-data) assessed per feature and as a whole.
 //!
 //! Parts: `file` (required, exactly one), `facts` (a JSON object, as in `POST /v1/assessments`), `crs` (for files
-//! without a CRS — DXF, vertex tables, shapefiles without .prj — or to override a wrong one), `radius_m`.
+//! without a CRS — DXF, vertex tables, shapefiles without .prj — or to override a wrong one; any name `crs` takes in
+//! `POST /v1/assessments`, e.g. `cgcs2000-gk3:40`, `gcj02`, `EPSG:4528`), `towgs84` (with a Xi'an 1980 / Beijing 1954
+//! `crs`), `radius_m`.
 
 use super::assess::{fact_string, parse_facts, radius};
 use super::error::ApiError;
@@ -23,6 +25,8 @@ pub fn upload_error(e: UploadError) -> ApiError {
     ApiError::new(status, e.slug(), e.title(), e.to_string(), e.message_zh()).at(match &e {
         UploadError::UnknownCrs { .. } => "crs",
         UploadError::MissingCrs { .. } => "crs",
+        UploadError::Crs(c) if c.slug() == "invalid-towgs84" => "towgs84",
+        UploadError::Crs(c) if c.is_about_the_crs() => "crs",
         _ => "file",
     })
 }
@@ -54,7 +58,7 @@ fn text_part(bytes: &[u8], part: &str) -> Result<String, ApiError> {
 
 /// `POST /v1/assessments/upload`
 #[utoipa::path(post, path = "/v1/assessments/upload",
-    request_body(content_type = "multipart/form-data", description = "Parts: `file` (the footprint file: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF, CSV/XLSX vertex table, 界址点 TXT), `facts` (JSON object of project facts), `crs` (e.g. EPSG:4528; required for files without a CRS), `radius_m`."),
+    request_body(content_type = "multipart/form-data", description = "Parts: `file` (the footprint file: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF, CSV/XLSX vertex table, 界址点 TXT), `facts` (JSON object of project facts), `crs` (as in POST /v1/assessments, e.g. cgcs2000-gk3:40, gcj02, EPSG:4528; required for files without a CRS), `towgs84` (dx,dy,dz[,rx,ry,rz,ds] with a xian80…/bj54… crs), `radius_m`."),
     responses((status = 200, description = "`{whole, features: [{index, name, attributes, geometry, assessment}], file: {format, layer, crs, features, notes}}`"),
         (status = 413, body = super::error::Problem), (status = 415, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn post_upload(
@@ -74,6 +78,7 @@ pub async fn post_upload(
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
     let mut facts_text: Option<String> = None;
     let mut crs: Option<String> = None;
+    let mut towgs84: Option<String> = None;
     let mut radius_text: Option<String> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
         let name = field.name().unwrap_or_default().to_string();
@@ -105,20 +110,21 @@ pub async fn post_upload(
                 }
                 file = Some((filename, bytes));
             }
-            "facts" | "crs" | "radius_m" => {
+            "facts" | "crs" | "towgs84" | "radius_m" => {
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
                 let text = text_part(&bytes, &name)?;
                 match name.as_str() {
                     "facts" => facts_text = Some(text),
                     "crs" => crs = Some(text),
+                    "towgs84" => towgs84 = Some(text),
                     _ => radius_text = Some(text),
                 }
             }
             other => {
                 return Err(ApiError::unprocessable(
                     "invalid-request",
-                    format!("unknown part {other:?}: the parts are file, facts, crs and radius_m"),
-                    format!("未知字段 {other:?}：可用字段为 file、facts、crs、radius_m。"),
+                    format!("unknown part {other:?}: the parts are file, facts, crs, towgs84 and radius_m"),
+                    format!("未知字段 {other:?}：可用字段为 file、facts、crs、towgs84、radius_m。"),
                 )
                 .at(other.to_string()));
             }
@@ -153,7 +159,7 @@ pub async fn post_upload(
     // GDAL and the assessments are blocking work: keep them off the async workers.
     let worker = Arc::clone(&state);
     let answer = tokio::task::spawn_blocking(move || {
-        let read = upload::read_upload(bytes, filename.as_deref(), crs.as_deref(), &limits)?;
+        let read = upload::read_upload_as(bytes, filename.as_deref(), crs.as_deref(), towgs84.as_deref(), &limits)?;
         Ok::<_, UploadError>(upload::assess_upload(&worker.engine, read, &facts, options))
     })
     .await

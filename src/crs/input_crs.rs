@@ -322,6 +322,16 @@ impl InputCrs {
         }
     }
 
+    /// True when a `towgs84` Helmert shift was given (for Xi'an 1980 / Beijing 1954).
+    pub fn has_towgs84(&self) -> bool {
+        self.helmert.is_some()
+    }
+
+    /// The EPSG code the request named, if it named one.
+    pub fn named_epsg(&self) -> Option<u32> {
+        self.epsg
+    }
+
     /// True when the request named a CRS (rather than leaving the WGS84 default).
     pub fn is_explicit(&self) -> bool {
         self.explicit

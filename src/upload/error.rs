@@ -2,6 +2,7 @@
 //! type), an HTTP status, an English message (Display) and a Chinese one.
 
 use super::Format;
+use crate::crs::CrsInputError;
 use crate::input::InputError;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,11 +15,15 @@ pub enum UploadError {
     TooManyVertices { count: usize, limit: usize },
     #[error("{what} is not a supported footprint format; supported: {}", super::SUPPORTED)]
     UnsupportedFormat { what: String },
-    #[error("{} has no coordinate reference system{}: send `crs` (e.g. EPSG:4528 for CGCS2000 3° Gauss–Krüger zone 40){}",
+    #[error("{} has no coordinate reference system{}: send `crs` (e.g. cgcs2000-gk3:40 or EPSG:4528 for CGCS2000 3° Gauss–Krüger zone 40, gcj02 for AMap lon/lat){}",
         .format.name(), if .why.is_empty() { String::new() } else { format!(" ({})", .why) }, .hint.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
     MissingCrs { format: Format, why: String, why_zh: String, hint: Option<String>, hint_zh: Option<String> },
-    #[error("crs {name:?} is not understood: {message}; give an EPSG code such as EPSG:4490, EPSG:4326 or EPSG:4528, or a PROJ/WKT definition")]
+    /// The CRS a file declares is one PROJ cannot use.
+    #[error("the file's crs {name:?} is not understood: {message}; send `crs` to say which it is (e.g. cgcs2000-gk3:40, EPSG:4528)")]
     UnknownCrs { name: String, message: String },
+    /// The request's `crs`/`towgs84`, or the file's numbers read in it (as for points: zone prefix, axis order …).
+    #[error(transparent)]
+    Crs(#[from] CrsInputError),
     #[error("the files use different coordinate reference systems ({}); send them as separate uploads or reproject them to one", list_pairs(.files))]
     MixedCrs { files: Vec<(String, String)> },
     #[error("the zip holds no readable footprint dataset{}; files found: {}", .reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(), list(.files))]
@@ -71,6 +76,7 @@ impl UploadError {
             UploadError::UnsupportedFormat { .. } => "unsupported-format",
             UploadError::MissingCrs { .. } => "missing-crs",
             UploadError::UnknownCrs { .. } => "unknown-crs",
+            UploadError::Crs(e) => e.slug(),
             UploadError::MixedCrs { .. } => "mixed-crs",
             UploadError::NoDataset { .. } => "no-dataset",
             UploadError::SeveralDatasets { .. } => "several-datasets",
@@ -111,14 +117,15 @@ impl UploadError {
             UploadError::TooManyVertices { count, limit } => format!("文件至少有 {count} 个顶点，超过上限 {limit}。"),
             UploadError::UnsupportedFormat { what } => format!("{what} 不是支持的范围文件格式。支持：{}", super::SUPPORTED_ZH),
             UploadError::MissingCrs { format, why_zh, hint_zh, .. } => format!(
-                "{}没有坐标系{}：请通过 crs 指定（例如 CGCS2000 3 度带第 40 带为 EPSG:4528）{}",
+                "{}没有坐标系{}：请通过 crs 指定（例如 CGCS2000 3 度带第 40 带为 cgcs2000-gk3:40 或 EPSG:4528，高德经纬度为 gcj02）{}",
                 format.name_zh(),
                 if why_zh.is_empty() { String::new() } else { format!("（{why_zh}）") },
                 hint_zh.as_ref().map(|h| format!("；{h}")).unwrap_or_default()
             ),
             UploadError::UnknownCrs { name, message } => {
-                format!("无法识别坐标系 {name}：{message}。请给出 EPSG 代码（如 EPSG:4490、EPSG:4326、EPSG:4528）或 PROJ/WKT 定义。")
+                format!("无法识别文件的坐标系 {name}：{message}。请通过 crs 指定坐标系（如 cgcs2000-gk3:40、EPSG:4528）。")
             }
+            UploadError::Crs(e) => e.message_zh(),
             UploadError::MixedCrs { files } => {
                 format!("压缩包中的文件坐标系不一致（{}）：请分别上传，或统一投影后再上传。", list_pairs(files))
             }

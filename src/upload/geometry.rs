@@ -6,11 +6,37 @@
 
 use super::error::UploadError;
 use super::Note;
-use crate::crs::ToWorking;
+use crate::crs::{Converter, ToWorking};
 use crate::index::Site;
 use crate::input;
 use gdal::vector::ToGdal;
 use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+
+/// How a file's coordinates reach working lon/lat.
+pub enum ToLonLat {
+    /// PROJ from the CRS the file declares (or the lon/lat default of vertex tables).
+    Proj(ToWorking),
+    /// The request's `crs`, read as for points (axis order and zone resolved over the whole file, Helmert
+    /// pipelines, GCJ-02/BD-09).
+    Request(Converter),
+}
+
+impl ToLonLat {
+    fn apply(&self, c: Coord<f64>, feature: &str, crs: &str) -> Result<Coord<f64>, UploadError> {
+        match self {
+            ToLonLat::Proj(t) => t.coord(c).map_err(|e| UploadError::Transform {
+                feature: feature.to_string(),
+                crs: crs.to_string(),
+                message: e.to_string(),
+            }),
+            ToLonLat::Request(conv) => conv.convert([c.x, c.y]).map(|[x, y]| Coord { x, y }).map_err(|e| UploadError::Coordinates {
+                feature: feature.to_string(),
+                crs: crs.to_string(),
+                error: e.into(),
+            }),
+        }
+    }
+}
 
 /// A ring as read, in the file's CRS; possibly unclosed, possibly with repeated points.
 pub type Ring = Vec<Coord<f64>>;
@@ -59,7 +85,7 @@ pub fn footprint(
     label: &str,
     index: usize,
     raw: &[RawPolygon],
-    to_working: &ToWorking,
+    to_working: &ToLonLat,
     crs_label: &str,
     notes: &mut Vec<Note>,
 ) -> Result<Footprint, UploadError> {
@@ -93,11 +119,7 @@ pub fn footprint(
             }
             let mut out = Vec::with_capacity(r.len());
             for c in r {
-                let w = to_working.coord(c).map_err(|e| UploadError::Transform {
-                    feature: label.to_string(),
-                    crs: crs_label.to_string(),
-                    message: e.to_string(),
-                })?;
+                let w = to_working.apply(c, label, crs_label)?;
                 let w = input::check_lon_lat(w.x, w.y).map_err(|error| UploadError::Coordinates {
                     feature: label.to_string(),
                     crs: crs_label.to_string(),
@@ -254,7 +276,7 @@ mod tests {
         let mut ring = square(113.5, 33.3, 0.01);
         ring.pop();
         let mut notes = Vec::new();
-        let f = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &wgs(), "EPSG:4490", &mut notes).expect("ok");
+        let f = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &ToLonLat::Proj(wgs()), "EPSG:4490", &mut notes).expect("ok");
         assert_eq!(f.polygons.0[0].exterior().0.len(), 5);
         assert_eq!(notes[0].kind, "ring-closed");
         assert!(notes[0].geometry.is_some());
@@ -265,7 +287,7 @@ mod tests {
         let c = |x, y| Coord { x, y };
         let ring = vec![c(113.5, 33.2), c(113.6, 33.3), c(113.6, 33.2), c(113.5, 33.3), c(113.5, 33.2)];
         let mut notes = Vec::new();
-        let f = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &wgs(), "EPSG:4490", &mut notes).expect("ok");
+        let f = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &ToLonLat::Proj(wgs()), "EPSG:4490", &mut notes).expect("ok");
         assert_eq!(f.polygons.0.len(), 2);
         assert_eq!(notes[0].kind, "geometry-repaired");
     }
@@ -274,14 +296,14 @@ mod tests {
     fn collinear_points_are_zero_area() {
         let c = |x, y| Coord { x, y };
         let ring = vec![c(113.5, 33.2), c(113.6, 33.3), c(113.7, 33.4), c(113.5, 33.2)];
-        let err = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &wgs(), "EPSG:4490", &mut Vec::new());
+        let err = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &ToLonLat::Proj(wgs()), "EPSG:4490", &mut Vec::new());
         assert!(matches!(err, Err(UploadError::ZeroArea { .. })), "{err:?}");
     }
 
     #[test]
     fn projected_numbers_in_a_geographic_crs_are_caught() {
         let ring = square(38_452_000.0, 3_685_000.0, 100.0);
-        let err = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &wgs(), "EPSG:4490", &mut Vec::new());
+        let err = footprint("feature 0", 0, &[RawPolygon { rings: vec![ring] }], &ToLonLat::Proj(wgs()), "EPSG:4490", &mut Vec::new());
         match err {
             Err(e @ UploadError::Coordinates { .. }) => assert_eq!(e.slug(), "projected-as-degrees"),
             other => panic!("{:?}", other.err()),

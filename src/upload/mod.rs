@@ -31,7 +31,7 @@ pub mod vsi;
 pub use error::UploadError;
 
 use crate::assess::{AssessOptions, Assessment, Engine};
-use crate::crs::ToWorking;
+use crate::crs::{AxisOrder, InputCrs, ToWorking};
 use crate::index::Site;
 use crate::rules::Facts;
 use crs_name::CrsChoice;
@@ -327,13 +327,26 @@ enum Location {
 /// Reads an upload. `name` is the file's name (its extension decides the format when it has a known one), `crs` the
 /// request's CRS name for files without one (or to override a wrong one).
 pub fn read_upload(bytes: Vec<u8>, name: Option<&str>, crs: Option<&str>, limits: &UploadLimits) -> Result<Upload, UploadError> {
+    read_upload_as(bytes, name, crs, None, limits)
+}
+
+/// [`read_upload`] with the request's `towgs84` too. `crs` and `towgs84` are read by [`InputCrs`], as for points
+/// and GeoJSON bodies: every name that works there (`cgcs2000-gk3:40`, `gcj02`, `xian80-gk3:38` with towgs84, …)
+/// works for files.
+pub fn read_upload_as(
+    bytes: Vec<u8>,
+    name: Option<&str>,
+    crs: Option<&str>,
+    towgs84: Option<&str>,
+    limits: &UploadLimits,
+) -> Result<Upload, UploadError> {
     if bytes.len() > limits.max_bytes {
         return Err(UploadError::TooLarge { size: bytes.len(), limit: limits.max_bytes });
     }
     if bytes.is_empty() {
         return Err(UploadError::EmptyFile { what: "the file has 0 bytes".into() });
     }
-    let requested = crs.map(str::trim).filter(|c| !c.is_empty()).map(crs_name::definition).transpose()?;
+    let requested = crs_name::requested(crs, towgs84)?;
     // Member names of zips made on Chinese Windows (no UTF-8 flag) are GBK; GDAL assumes CP437 otherwise.
     let _zip_names = vsi::ThreadConfig::set("CPL_ZIP_ENCODING", "CP936");
     let mut scratch = vsi::Scratch::new();
@@ -589,7 +602,7 @@ fn settle(
     name: Option<&str>,
     parsed: Vec<Parsed>,
     files: Vec<String>,
-    requested: Option<CrsChoice>,
+    requested: Option<InputCrs>,
 ) -> Result<Upload, UploadError> {
     let mut notes: Vec<Note> = Vec::new();
     let mut skipped = ogr::Skipped::default();
@@ -632,22 +645,25 @@ fn settle(
         });
     }
 
-    let (crs, crs_source) = match (requested, declared) {
-        (Some(r), Some(d)) if same_crs(&r, &d) => (d, declared_source),
+    // The file's own CRS goes to PROJ as declared; the request's is read by InputCrs, as for points.
+    let (chosen, crs_source) = match (requested, declared) {
+        (Some(r), Some(d)) if !r.has_towgs84() && InputCrs::named(&d.label).is_ok_and(|n| n.agrees_with(&r)) => {
+            (Ok(d), declared_source)
+        }
         (Some(r), Some(d)) => {
             notes.push(Note::file(
                 "crs-override",
-                format!("the file declares {}; its coordinates were read in {} as the request's crs says", d.label, r.label),
-                format!("文件声明的坐标系为 {}；已按请求指定的 crs（{}）读取坐标", d.label, r.label),
+                format!("the file declares {}; its coordinates were read in {} as the request's crs says", d.label, r.label()),
+                format!("文件声明的坐标系为 {}；已按请求指定的 crs（{}）读取坐标", d.label, r.label()),
             ));
-            (r, "request")
+            (Err(r), "request")
         }
-        (Some(r), None) => (r, "request"),
-        (None, Some(d)) => (d, declared_source),
+        (Some(r), None) => (Err(r), "request"),
+        (None, Some(d)) => (Ok(d), declared_source),
         (None, None) => match default {
             Some((c, note)) => {
                 notes.push(Note::from_text(note, None));
-                (c, "default")
+                (Ok(c), "default")
             }
             None => {
                 return Err(UploadError::MissingCrs {
@@ -660,8 +676,35 @@ fn settle(
             }
         },
     };
-    let to_working =
-        ToWorking::new(&crs.definition).map_err(|e| UploadError::UnknownCrs { name: crs.label.clone(), message: e.to_string() })?;
+    let (to_working, crs_label) = match chosen {
+        Ok(d) => {
+            let t = ToWorking::new(&d.definition).map_err(|e| UploadError::UnknownCrs { name: d.label.clone(), message: e.to_string() })?;
+            (geometry::ToLonLat::Proj(t), d.label)
+        }
+        Err(r) => {
+            let positions: Vec<[f64; 2]> =
+                raw.iter().flat_map(|f| f.polygons.iter()).flat_map(|p| p.rings.iter()).flatten().map(|c| [c.x, c.y]).collect();
+            let conv = r.converter(&positions)?;
+            // Echo an EPSG code as the request gave it, otherwise the name with its zone resolved.
+            let label = r.named_epsg().map(|code| format!("EPSG:{code}")).unwrap_or_else(|| conv.crs.clone());
+            if conv.axis == AxisOrder::NorthingEasting {
+                notes.push(Note::file(
+                    "axes-swapped",
+                    "the first coordinate holds northings and the second eastings (X = north, Y = east, as surveyors write them); read them so".into(),
+                    "第一个坐标为北坐标、第二个为东坐标（测量习惯 X 指北、Y 指东），已按此读取".into(),
+                ));
+            }
+            if let Some(params) = &conv.towgs84 {
+                let params = params.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+                notes.push(Note::file(
+                    "datum-shift",
+                    format!("{label} coordinates moved to CGCS2000 with the request's towgs84={params} ({})", conv.transformation),
+                    format!("{label} 坐标已按请求给出的 towgs84={params} 转换至 CGCS2000"),
+                ));
+            }
+            (geometry::ToLonLat::Request(conv), label)
+        }
+    };
 
     if skipped.any() {
         let (en, zh) = skipped.describe();
@@ -695,8 +738,8 @@ fn settle(
     if n_datasets > 1 {
         notes.push(Note::file(
             "files-merged",
-            format!("{} datasets of the zip ({}) read together, all in {}", n_datasets, files.join(", "), crs.label),
-            format!("压缩包中的 {} 个数据（{}）坐标系相同（{}），已合并读取", n_datasets, files.join("、"), crs.label),
+            format!("{} datasets of the zip ({}) read together, all in {}", n_datasets, files.join(", "), crs_label),
+            format!("压缩包中的 {} 个数据（{}）坐标系相同（{}），已合并读取", n_datasets, files.join("、"), crs_label),
         ));
     } else if layers.len() > 1 && format != Format::Jzd {
         notes.push(Note::file(
@@ -715,7 +758,7 @@ fn settle(
         for n in rf.notes {
             notes.push(Note::from_text(n, Some(index)));
         }
-        let fp = geometry::footprint(&label, index, &rf.polygons, &to_working, &crs.label, &mut notes)?;
+        let fp = geometry::footprint(&label, index, &rf.polygons, &to_working, &crs_label, &mut notes)?;
         features.push((
             UploadFeature {
                 index,
@@ -733,7 +776,7 @@ fn settle(
     let union = geometry::union(&parts);
     // GeoJSON and KML are WGS 84 by definition, but Chinese web maps export GCJ-02 or BD-09 under that label.
     let in_china = geo::Centroid::centroid(&union).is_some_and(|c| crate::crs::in_china(c.0));
-    if crs_source == "file" && matches!(format, Format::GeoJson | Format::Kml | Format::Kmz) && crs.label == "EPSG:4326" && in_china {
+    if crs_source == "file" && matches!(format, Format::GeoJson | Format::Kml | Format::Kmz) && crs_label == "EPSG:4326" && in_china {
         notes.push(Note::file(
             "wgs84-by-definition",
             format!("{} coordinates are WGS 84 by definition and were read so; if they were exported from a Chinese web map (AMap/DataV or Tencent: GCJ-02, Baidu: BD-09) they are offset by hundreds of metres", format.id()),
@@ -747,7 +790,7 @@ fn settle(
         format: format.id(),
         driver,
         layer: layers.join(", "),
-        crs: crs.label,
+        crs: crs_label,
         crs_source,
         features: features.len(),
         files,
