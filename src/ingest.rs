@@ -489,10 +489,10 @@ impl LayerCtx<'_> {
 /// Curved (FileGDB arcs), 2.5D or single polygons become a flat 2D MultiPolygon through GDAL's own conversion, so
 /// the geo conversion sees only types it handles (it panics on curve rings). `None` when the feature is not polygonal.
 fn to_2d_multipolygon(g: &gdal::vector::Geometry) -> Option<gdal::vector::Geometry> {
-    use gdal_sys::{OGRwkbByteOrder, OGRwkbGeometryType};
-    // SAFETY: we clone the feature's geometry into a handle we own, hand it to OGR_G_ForceTo (which takes ownership
-    // and returns the handle to use), export it to a buffer of the size OGR reports, and destroy it exactly once.
-    let wkb = unsafe {
+    use gdal_sys::OGRwkbGeometryType;
+    // SAFETY: we clone the feature's geometry into a handle we own and hand it to OGR_G_ForceTo, which takes
+    // ownership and returns the handle to use; take_owned destroys that one exactly once.
+    let forced = unsafe {
         // Only polygon-family sources: OGR_G_ForceTo would promote a closed line (common from CAD) to a polygon,
         // and a line is not a zone.
         let flat = gdal_sys::OGR_GT_Flatten(gdal_sys::OGR_G_GetGeometryType(g.c_geometry()));
@@ -506,23 +506,12 @@ fn to_2d_multipolygon(g: &gdal::vector::Geometry) -> Option<gdal::vector::Geomet
             return None;
         }
         let forced = gdal_sys::OGR_G_ForceTo(cloned, OGRwkbGeometryType::wkbMultiPolygon, std::ptr::null_mut());
-        if forced.is_null() {
-            return None;
+        if !forced.is_null() {
+            gdal_sys::OGR_G_FlattenTo2D(forced);
         }
-        gdal_sys::OGR_G_FlattenTo2D(forced);
-        let is_multipolygon = gdal_sys::OGR_G_GetGeometryType(forced) == OGRwkbGeometryType::wkbMultiPolygon;
-        let size = usize::try_from(gdal_sys::OGR_G_WkbSize(forced)).unwrap_or(0);
-        let mut buf = vec![0u8; size];
-        let ok = is_multipolygon
-            && size > 0
-            && gdal_sys::OGR_G_ExportToWkb(forced, OGRwkbByteOrder::wkbNDR, buf.as_mut_ptr()) == gdal_sys::OGRErr::OGRERR_NONE;
-        gdal_sys::OGR_G_DestroyGeometry(forced);
-        if !ok {
-            return None;
-        }
-        buf
+        crate::ogr::take_owned(forced)?
     };
-    gdal::vector::Geometry::from_wkb(&wkb).ok()
+    (forced.geometry_type() == OGRwkbGeometryType::wkbMultiPolygon).then_some(forced)
 }
 
 struct RawAttributes {

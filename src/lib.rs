@@ -7,6 +7,7 @@ pub mod crs;
 pub mod industry;
 pub mod index;
 pub mod ingest;
+pub mod ogr;
 pub mod manifest;
 pub mod zone;
 pub mod assess;

@@ -229,33 +229,11 @@ pub fn union(parts: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
     }
     let all = MultiPolygon(parts.iter().flat_map(|mp| mp.0.iter().cloned()).collect());
     let Ok(g) = all.to_gdal() else { return all };
-    // SAFETY: OGR_G_UnionCascaded returns a new geometry we own (or NULL); it is exported to WKB and destroyed once.
-    let wkb = unsafe {
-        let h = gdal_sys::OGR_G_UnionCascaded(g.c_geometry());
-        if h.is_null() {
-            return all;
-        }
-        let size = usize::try_from(gdal_sys::OGR_G_WkbSize(h)).unwrap_or(0);
-        let mut buf = vec![0u8; size];
-        let ok = size > 0
-            && gdal_sys::OGR_G_ExportToWkb(h, gdal_sys::OGRwkbByteOrder::wkbNDR, buf.as_mut_ptr())
-                == gdal_sys::OGRErr::OGRERR_NONE;
-        gdal_sys::OGR_G_DestroyGeometry(h);
-        if !ok {
-            return all;
-        }
-        buf
-    };
-    match gdal::vector::Geometry::from_wkb(&wkb) {
-        Ok(u) => {
-            let mp = polygons_of_gdal(&u);
-            if mp.0.is_empty() {
-                all
-            } else {
-                mp
-            }
-        }
-        Err(_) => all,
+    // SAFETY: OGR_G_UnionCascaded returns a new geometry we own (or NULL); take_owned destroys it once.
+    let union = unsafe { crate::ogr::take_owned(gdal_sys::OGR_G_UnionCascaded(g.c_geometry())) };
+    match union.map(|u| polygons_of_gdal(&u)) {
+        Some(mp) if !mp.0.is_empty() => mp,
+        _ => all,
     }
 }
 

@@ -333,25 +333,11 @@ fn nearly_equal(ring: &[Coord<f64>]) -> bool {
 
 /// A linear copy of a geometry with curves (arcs in FileGDB/DXF hatches/GML), or `None` when it has none.
 fn linear(g: &Geometry) -> Option<Geometry> {
-    // SAFETY: OGR_G_GetLinearGeometry returns a new geometry we own; it is exported to WKB and destroyed once.
-    let wkb = unsafe {
+    // SAFETY: OGR_G_GetLinearGeometry returns a new geometry we own; take_owned destroys it once.
+    unsafe {
         if gdal_sys::OGR_G_HasCurveGeometry(g.c_geometry(), 1) == 0 {
             return None;
         }
-        let h = gdal_sys::OGR_G_GetLinearGeometry(g.c_geometry(), 0.0, std::ptr::null_mut());
-        if h.is_null() {
-            return None;
-        }
-        let size = usize::try_from(gdal_sys::OGR_G_WkbSize(h)).unwrap_or(0);
-        let mut buf = vec![0u8; size];
-        let ok = size > 0
-            && gdal_sys::OGR_G_ExportToWkb(h, gdal_sys::OGRwkbByteOrder::wkbNDR, buf.as_mut_ptr())
-                == gdal_sys::OGRErr::OGRERR_NONE;
-        gdal_sys::OGR_G_DestroyGeometry(h);
-        if !ok {
-            return None;
-        }
-        buf
-    };
-    Geometry::from_wkb(&wkb).ok()
+        crate::ogr::take_owned(gdal_sys::OGR_G_GetLinearGeometry(g.c_geometry(), 0.0, std::ptr::null_mut()))
+    }
 }
