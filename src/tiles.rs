@@ -159,31 +159,52 @@ pub struct EncodeError(String);
 /// The MVT (protobuf) bytes of a tile holding the zones of the given manifest layers, one MVT layer each in the
 /// order given; `None` when no zone reaches the tile.
 pub fn render_tile(index: &ZoneIndex, layers: &[&str], tile: TileId) -> Result<Option<Vec<u8>>, EncodeError> {
-    let mut per_layer: Vec<Vec<(ZoneId, MultiPolygon<f64>)>> = vec![Vec::new(); layers.len()];
+    let mut per_layer: Vec<Vec<(ZoneId, geo::Geometry<f64>)>> = vec![Vec::new(); layers.len()];
+    let mut labels: Vec<Vec<(ZoneId, geo::Geometry<f64>)>> = vec![Vec::new(); layers.len()];
     for (zone, parts) in index.parts_in_rect(tile.lonlat_bounds(f64::from(BUFFER))) {
         let Some(slot) = layers.iter().position(|l| *l == index.zone(zone).layer) else { continue };
         if let Some(geometry) = tile_geometry(&parts, tile) {
-            per_layer[slot].push((zone, geometry));
+            per_layer[slot].push((zone, geo::Geometry::MultiPolygon(geometry)));
+        }
+        if let Some(point) = label_point(&index.zone(zone).geometry, tile) {
+            labels[slot].push((zone, geo::Geometry::Point(point)));
         }
     }
     if per_layer.iter().all(Vec::is_empty) {
         return Ok(None);
     }
     let mut out = geozero::mvt::Tile::default();
-    for (name, features) in layers.iter().zip(per_layer) {
+    for ((name, mut features), points) in layers.iter().zip(per_layer).zip(labels) {
         if !features.is_empty() {
+            features.extend(points);
             out.layers.push(encode_layer(name, index, features)?);
         }
     }
     Ok(Some(out.encode_to_vec()))
 }
 
-fn encode_layer(name: &str, index: &ZoneIndex, features: Vec<(ZoneId, MultiPolygon<f64>)>) -> Result<tile::Layer, EncodeError> {
+/// Where a zone's label goes: one point per zone, inside it (geo's interior point), placed only in the tile whose
+/// own extent holds it, so a zone spanning many tiles is labelled once rather than once per tile. Label points are
+/// Point features of the zone's layer with the zone's properties (the style's symbol layers filter on
+/// `geometry-type`); their ids are offset by 2^32 so they never clash with the polygons'.
+pub fn label_point(zone: &MultiPolygon<f64>, tile: TileId) -> Option<geo::Point<f64>> {
+    use geo::InteriorPoint;
+    let p = zone.interior_point()?;
+    let t = tile.to_tile(p.0);
+    let e = f64::from(EXTENT);
+    ((0.0..e).contains(&t.x) && (0.0..e).contains(&t.y)).then(|| geo::Point::new(t.x.round(), t.y.round()))
+}
+
+/// Feature ids of label points: the zone index plus this offset.
+pub const LABEL_ID_OFFSET: u64 = 1 << 32;
+
+fn encode_layer(name: &str, index: &ZoneIndex, features: Vec<(ZoneId, geo::Geometry<f64>)>) -> Result<tile::Layer, EncodeError> {
     let mut tags = TagsBuilder::new();
     let mut encoded = Vec::with_capacity(features.len());
     for (zone, geometry) in features {
-        let mut f = geo::Geometry::MultiPolygon(geometry).to_mvt_unscaled().map_err(|e| EncodeError(e.to_string()))?;
-        f.id = Some(zone as u64);
+        let is_label = matches!(geometry, geo::Geometry::Point(_));
+        let mut f = geometry.to_mvt_unscaled().map_err(|e| EncodeError(e.to_string()))?;
+        f.id = Some(zone as u64 + if is_label { LABEL_ID_OFFSET } else { 0 });
         for (key, value) in feature_properties(index.zone(zone)) {
             let (k, v) = tags.insert_ref(key, TileValue::Str(value));
             f.tags.extend([k, v]);
@@ -567,6 +588,28 @@ mod tests {
             .collect();
         pts.push(pts[0]);
         LineString::from(pts)
+    }
+
+    #[test]
+    fn a_zone_spanning_many_tiles_gets_one_label_point() {
+        // A square of about 0.2° around Wugang spans several z12 tiles: exactly one of them holds its label.
+        let zone = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(113.4, 33.2), (113.6, 33.2), (113.6, 33.4), (113.4, 33.4), (113.4, 33.2)]),
+            vec![],
+        )]);
+        let nw = TileId::containing(113.4, 33.4, 12).unwrap();
+        let se = TileId::containing(113.6, 33.2, 12).unwrap();
+        let mut holders = 0;
+        for x in nw.x..=se.x {
+            for y in nw.y..=se.y {
+                if let Some(p) = label_point(&zone, TileId::new(12, x, y).unwrap()) {
+                    holders += 1;
+                    assert!((0.0..4096.0).contains(&p.x()) && (0.0..4096.0).contains(&p.y()));
+                }
+            }
+        }
+        assert!((se.x - nw.x + 1) * (se.y - nw.y + 1) > 4, "the square spans many tiles");
+        assert_eq!(holders, 1);
     }
 
     #[test]
