@@ -53,17 +53,21 @@ fn ensure_vendored() {
     });
 }
 
-/// Installs what the browser test needs, only when something is missing.
+/// Installs what the browser test needs, only when something is missing; once per test binary, since the browser
+/// tests run in parallel and two concurrent `npm ci` would remove each other's node_modules.
 fn ensure_browser_deps() {
-    ensure_vendored();
-    let node_ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !node_ok
-        || !Path::new("/usr/bin/chromium").exists()
-        || !root().join("tests/browser/node_modules/playwright-core").is_dir()
-        || !Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()
-    {
-        run_script("scripts/browser-deps.sh");
-    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        ensure_vendored();
+        let node_ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+        if !node_ok
+            || !Path::new("/usr/bin/chromium").exists()
+            || !root().join("tests/browser/node_modules/playwright-core").is_dir()
+            || !Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()
+        {
+            run_script("scripts/browser-deps.sh");
+        }
+    });
 }
 
 #[test]
