@@ -155,6 +155,12 @@ fn landing_page_links_to_api_definition_conformance_and_collections() {
 
 #[test]
 fn root_still_serves_the_map_page_to_browsers_and_refuses_unknown_formats() {
+    // The page needs MapLibre copied from npm (without it browsers get a 503 setup page).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("web/vendor/maplibre-gl.js").is_file() {
+        let out = Command::new("bash").arg(root.join("scripts/vendor-web.sh")).current_dir(root).output().expect("run bash");
+        assert!(out.status.success(), "scripts/vendor-web.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
     let s = Server::start();
     let r = client().get(s.url("/")).header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8").send().unwrap();
     assert_eq!(r.status(), 200);
