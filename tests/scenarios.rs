@@ -108,6 +108,7 @@ fn level2_water_zone_does_not_apply_art66_to_a_project_that_discharges_nothing()
     // Only the priority unit's industrial restriction remains.
     assert_eq!(a.verdict, Verdict::Restricted, "{}", a.summary);
     assert_eq!(outcome(&a, "unit-priority-industrial"), Outcome::Restricted);
+    assert!(!fired(&a, "unit-priority-industrial").citation.verified, "the guideline's wording is marked unverified");
 }
 
 #[test]
@@ -163,6 +164,7 @@ fn quasi_zone_prohibits_new_paper_mill_as_seriously_polluting_art67() {
 fn quasi_zone_rebuild_that_increases_discharge_is_prohibited_art67() {
     let a = assess(&point("shimantan_quasi"), &[("industry", "1411"), ("nature", "rebuild"), ("increases_discharge", "yes")]);
     assert_eq!(outcome(&a, "wppcl-art67-quasi-rebuild-increase"), Outcome::Prohibited);
+    assert!(fired(&a, "wppcl-art67-quasi-rebuild-increase").citation.text.contains("不得增加排污量"));
     assert_eq!(a.verdict, Verdict::Prohibited);
 }
 
@@ -178,6 +180,7 @@ fn quasi_zone_rebuild_without_more_discharge_is_restricted_art67() {
 fn outfall_in_quasi_zone_is_restricted_pending_local_regulation() {
     let a = assess(&point("shimantan_quasi"), &[("industry", "1411"), ("nature", "new"), ("adds_sewage_outfall", "yes"), ("heavily_water_polluting", "no")]);
     assert_eq!(outcome(&a, "wppcl-art64-outfall-quasi"), Outcome::Restricted);
+    assert!(fired(&a, "wppcl-art64-outfall-quasi").citation.article.contains("第六十四条"));
     assert_eq!(a.verdict, Verdict::Restricted);
 }
 
@@ -232,6 +235,7 @@ fn limited_activity_in_red_line_is_restricted_142() {
     let a = assess(&point("red_line_plain"), &[("industry", "7869"), ("nature", "new"), ("limited_activity", "eco_tourism")]);
     assert_eq!(a.verdict, Verdict::Restricted, "{}", a.summary);
     assert_eq!(outcome(&a, "redline-142-limited-activity"), Outcome::Restricted);
+    assert!(fired(&a, "redline-142-limited-activity").citation.instrument.contains("自然资发〔2022〕142号"));
     assert_eq!(outcome(&a, "redline-142-prohibited"), Outcome::NotTriggered);
 }
 
@@ -266,6 +270,7 @@ fn reserve_core_zone_prohibits_production_facility_art32() {
 fn reserve_core_zone_restricts_non_production_works_to_approved_research() {
     let a = assess(&point("forest_core"), &[("industry", "7869"), ("nature", "new"), ("production_facility", "no"), ("limited_activity", "protection_research")]);
     assert_eq!(outcome(&a, "nrr-core-buffer-other-works"), Outcome::Restricted);
+    assert!(fired(&a, "nrr-core-buffer-other-works").citation.article.contains("第二十七条"));
     assert_eq!(a.verdict, Verdict::Restricted, "{}", a.summary);
 }
 
@@ -281,6 +286,7 @@ fn unzoned_reserve_is_managed_as_core_and_buffer_art30() {
 fn experimental_zone_prohibits_polluting_production_facility_art32() {
     let a = assess(&point("forest_experimental"), &[("industry", "2221"), ("nature", "new")]);
     assert_eq!(outcome(&a, "nrr-art32-experimental-polluting"), Outcome::Prohibited);
+    assert!(fired(&a, "nrr-art32-experimental-polluting").citation.text.contains("不得建设污染环境、破坏资源或者景观的生产设施"));
     assert_eq!(a.verdict, Verdict::Prohibited);
 }
 
@@ -318,12 +324,23 @@ fn methanol_plant_needs_the_product_fact_before_the_ban_applies() {
     assert_eq!(outcome(&undecided, "henan-capacity-ban-by-product"), Outcome::Undetermined);
     let methanol = assess(&point("general_far"), &[("industry", "2614"), ("nature", "new"), ("banned_product", "yes")]);
     assert_eq!(methanol.verdict, Verdict::Prohibited);
+    assert!(fired(&methanol, "henan-capacity-ban-by-product").citation.text.contains("传统煤化工（甲醇、合成氨）"));
 }
 
 #[test]
 fn new_refinery_is_restricted_by_henan_refining_control() {
     let a = assess(&point("general_far"), &[("industry", "2511"), ("nature", "new")]);
     assert_eq!(outcome(&a, "henan-refining-controlled"), Outcome::Restricted);
+    assert!(fired(&a, "henan-refining-controlled").citation.text.contains("严控新增炼油产能"));
+}
+
+#[test]
+fn new_coal_to_liquids_plant_is_restricted_by_henan_capacity_control() {
+    let a = assess(&point("general_far"), &[("industry", "2523"), ("nature", "new")]);
+    let r = fired(&a, "henan-coal-to-oil-gas-controlled");
+    assert_eq!(r.outcome, Outcome::Restricted);
+    assert!(r.citation.text.contains("合理控制煤制油气产能"));
+    assert_eq!(a.verdict, Verdict::Restricted, "{}", a.summary);
 }
 
 #[test]
@@ -351,6 +368,7 @@ fn industrial_park_list_prohibits_pesticide_plant_citing_the_unit() {
 fn industrial_park_list_restricts_electroplating() {
     let a = assess(&point("industrial_park"), &[("industry", "3360"), ("nature", "new")]);
     assert_eq!(outcome(&a, "unit-access-restricted"), Outcome::Restricted);
+    assert!(fired(&a, "unit-access-restricted").citation.instrument.contains("ZH41048120002"));
     assert_eq!(a.verdict, Verdict::Restricted, "{}", a.summary);
 }
 
@@ -360,6 +378,7 @@ fn industrial_park_list_restricts_electroplating() {
 fn pig_farm_in_no_farming_zone_is_prohibited() {
     let a = assess(&point("urban_core"), &[("industry", "0313"), ("nature", "new"), ("burns_high_pollution_fuel", "no")]);
     assert_eq!(outcome(&a, "livestock-no-farming-zone"), Outcome::Prohibited);
+    assert!(fired(&a, "livestock-no-farming-zone").citation.article.contains("第十一条"));
     assert_eq!(a.verdict, Verdict::Prohibited);
 }
 
