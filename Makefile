@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample
+.PHONY: setup build run web test sample bench
 
 setup:
 	@bash scripts/setup.sh
@@ -25,3 +25,7 @@ test: setup
 # Regenerate the illustrative Wugang sample (needs Debian's python3-gdal).
 sample:
 	/usr/bin/python3 scripts/make_wugang.py build
+
+# In-process engine benchmarks (criterion); results go in BENCHMARKS.md.
+bench: setup
+	$(CARGO) bench --locked --bench engine
