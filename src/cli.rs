@@ -395,14 +395,14 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
             crate::glyphs::DEFAULT_FONT_PACKAGE
         ),
     }
-    let state = std::sync::Arc::new(crate::api::AppState { engine, limits, config, glyphs });
+    let state = std::sync::Arc::new(crate::api::AppState::new(engine, limits, config, glyphs));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.addr)))?;
         let addr = listener.local_addr().map_err(|e| Failure::Usage(e.to_string()))?;
-        println!("ecogate serving dataset {} at http://{addr}/", state.engine.dataset.version);
+        println!("ecogate serving dataset {} at http://{addr}/", state.engine().dataset.version);
         crate::api::serve(listener, state).await.map_err(|e| Failure::Usage(format!("server error: {e}")))
     })?;
     Ok(EXIT_PERMITTED)

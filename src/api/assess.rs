@@ -143,10 +143,10 @@ fn site_from_value(state: &AppState, geometry: &Value, crs: &InputCrs, pointer: 
     input::geojson_input(geometry, crs).map_err(|e| located(e, crs_pointer, pointer))
 }
 
-fn respond(state: &AppState, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
+fn respond(engine: &Engine, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
     match format.f.as_deref() {
         None | Some("json") => Ok(Json(a).into_response()),
-        Some("geojson") => Ok(geojson_response(&state.engine, site, a)),
+        Some("geojson") => Ok(geojson_response(engine, site, a)),
         Some(other) => Err(ApiError::bad_request("invalid-format", format!("unknown format f={other}: use json or geojson"), format!("未知输出格式 f={other}：可选 json 或 geojson。")).at("f")),
     }
 }
@@ -202,11 +202,12 @@ pub async fn post_assessment(
         })?;
         strings.insert(k.clone(), s);
     }
-    let facts = parse_facts(&state.engine, &strings, "/facts/")?;
+    let engine = state.engine();
+    let facts = parse_facts(&engine, &strings, "/facts/")?;
     let radius = radius(radius_m, "/radius_m")?;
     let input = site_from_value(&state, &geometry, &crs.0, pointer, crs.1)?;
-    let a = state.engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
-    respond(&state, &input.site, a, &format)
+    let a = engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..engine.options });
+    respond(&engine, &input.site, a, &format)
 }
 
 /// `GET /v1/assessments?lon=..&lat=..&industry=..&nature=..` (or `at=113°30'15"E 33°16'20"N`, and `crs=…`) — a
@@ -250,10 +251,11 @@ pub async fn get_assessment(
             return Err(ApiError::unprocessable("missing-coordinates", "give lon and lat in degrees (or at=\"113°30'15\\\"E 33°16'20\\\"N\")", "请提供经度 lon 和纬度 lat（度），或 at=度分秒文本。").at(if lon.is_none() { "lon" } else { "lat" }));
         }
     };
-    let facts = parse_facts(&state.engine, &params, "")?;
+    let engine = state.engine();
+    let facts = parse_facts(&engine, &params, "")?;
     let radius = radius(radius_m, "radius_m")?;
-    let a = state.engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..state.engine.options });
-    respond(&state, &input.site, a, &format)
+    let a = engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..engine.options });
+    respond(&engine, &input.site, a, &format)
 }
 
 fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<f64>>, extra: JsonObject) -> Feature {
@@ -316,7 +318,7 @@ fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
 #[utoipa::path(get, path = "/v1/zones/{code}", params(("code" = String, Path)),
     responses((status = 200, description = "GeoJSON FeatureCollection of the zone's features"), (status = 404, body = super::error::Problem)))]
 pub async fn get_zone(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Result<Response, ApiError> {
-    let engine = &state.engine;
+    let engine = &state.engine();
     let ids = engine.index.find_code(&code);
     if ids.is_empty() {
         return Err(ApiError::not_found(format!("no zone with code {code:?} in dataset {}", engine.dataset.version), format!("数据集中没有编码为 {code} 的分区。")));
@@ -343,7 +345,7 @@ pub async fn get_zone(State(state): State<Arc<AppState>>, Path(code): Path<Strin
 /// `GET /v1/rules` — the rulebook: facts with their questions, industry lists, derivations, rules with citations.
 #[utoipa::path(get, path = "/v1/rules", responses((status = 200, description = "The rulebook")))]
 pub async fn get_rules(State(state): State<Arc<AppState>>) -> Response {
-    Json(&state.engine.rulebook).into_response()
+    Json(&state.engine().rulebook).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,7 +359,7 @@ pub struct IndustryQuery {
     responses((status = 200, description = "Matching industries")))]
 pub async fn get_industries(State(state): State<Arc<AppState>>, Query(q): Query<IndustryQuery>) -> Response {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let hits = state.engine.industries.search(q.q.as_deref().unwrap_or(""), limit);
+    let hits = state.engine().industries.search(q.q.as_deref().unwrap_or(""), limit);
     Json(json!({ "edition": crate::industry::EDITION, "items": hits })).into_response()
 }
 
@@ -370,12 +372,13 @@ pub async fn healthz() -> Response {
 /// `GET /readyz` — a dataset and rulebook are loaded; names their versions.
 #[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready")))]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let engine = state.engine();
     Json(json!({
         "status": "ready",
-        "dataset": state.engine.dataset.id,
-        "dataset_version": state.engine.dataset.version,
-        "rulebook_version": state.engine.rulebook.version,
-        "zones": state.engine.index.zones().len(),
+        "dataset": engine.dataset.id,
+        "dataset_version": engine.dataset.version,
+        "rulebook_version": engine.rulebook.version,
+        "zones": engine.index.zones().len(),
     }))
     .into_response()
 }

@@ -19,6 +19,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use arc_swap::ArcSwap;
 use axum::Router;
 use error::ApiError;
 use std::sync::Arc;
@@ -63,12 +64,31 @@ pub struct ServiceConfig {
     pub web_dir: std::path::PathBuf,
 }
 
+/// Shared by every handler. The engine sits behind an [`ArcSwap`] so a new dataset version can replace it while
+/// requests are in flight: a handler takes one snapshot with [`AppState::engine`] and answers from it to the end, so
+/// every answer is consistent with the dataset version it names.
 pub struct AppState {
-    pub engine: Engine,
+    current: ArcSwap<Engine>,
     pub limits: Limits,
     pub config: ServiceConfig,
     /// The font map labels are made from, or why there is none (then the style is served without labels).
     pub glyphs: crate::glyphs::LabelFont,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, limits: Limits, config: ServiceConfig, glyphs: crate::glyphs::LabelFont) -> Self {
+        AppState { current: ArcSwap::from_pointee(engine), limits, config, glyphs }
+    }
+
+    /// The engine (dataset + rulebook) this request answers from; take it once per request.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.current.load_full()
+    }
+
+    /// Makes `engine` the one new requests answer from; requests holding the old one finish on it.
+    pub fn replace_engine(&self, engine: Arc<Engine>) -> Arc<Engine> {
+        self.current.swap(engine)
+    }
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -582,7 +582,7 @@ pub async fn root(State(state): State<Arc<AppState>>, q: Result<Query<Pairs>, Qu
 /// The OGC API landing page (`GET /` when JSON is asked for; browsers get the map page).
 pub fn landing_response(state: &AppState, headers: &HeaderMap) -> Response {
     let base = base_url(headers);
-    let d = &state.engine.dataset;
+    let d = &state.engine().dataset;
     let mut description = format!(
         "Chinese ecological zoning layers (三线一单 control units, red lines, drinking-water source zones, reserves…) as \
          OGC API – Features collections, and siting assessments (/v1/assessments). Dataset {}.",
@@ -626,7 +626,7 @@ pub async fn collections(State(state): State<Arc<AppState>>, q: Result<Query<Pai
     let params = query_params(q, &["f"])?;
     check_format(&params, &["json"])?;
     let base = base_url(&headers);
-    let engine = &state.engine;
+    let engine = &state.engine();
     Ok(Json(Collections {
         links: vec![link(format!("{base}/collections"), "self", JSON, "this document")],
         collections: engine.layers.iter().map(|l| collection_doc(engine, l, &base)).collect(),
@@ -650,8 +650,9 @@ pub async fn collection(
     let Path(id) = path.map_err(path_error)?;
     let params = query_params(q, &["f"])?;
     check_format(&params, &["json"])?;
-    let catalog = LayerCatalog::load(&state.engine, &id)?;
-    Ok(Json(collection_doc(&state.engine, catalog.summary, &base_url(&headers))).into_response())
+    let engine = state.engine();
+    let catalog = LayerCatalog::load(&engine, &id)?;
+    Ok(Json(collection_doc(&engine, catalog.summary, &base_url(&headers))).into_response())
 }
 
 /// `GET /collections/{collectionId}/items` — the layer's zones as a GeoJSON FeatureCollection, filtered and paged.
@@ -683,7 +684,7 @@ pub async fn items(
     let Path(id) = path.map_err(path_error)?;
     let params = query_params(q, &ITEM_PARAMS)?;
     check_format(&params, &["json", "geojson"])?;
-    let engine = &state.engine;
+    let engine = &state.engine();
     let catalog = LayerCatalog::load(engine, &id)?;
     let limit = parse_limit(params.get("limit"))?;
     let offset = parse_offset(params.get("offset"))?;
@@ -760,7 +761,7 @@ pub async fn feature(
     let Path((id, feature_id)) = path.map_err(path_error)?;
     let params = query_params(q, &["f"])?;
     check_format(&params, &["json", "geojson"])?;
-    let engine = &state.engine;
+    let engine = &state.engine();
     let catalog = LayerCatalog::load(engine, &id)?;
     let (zone, fid) = catalog.zones.iter().find(|(_, fid)| *fid == feature_id).ok_or_else(|| {
         ApiError::not_found(format!("collection {id} has no feature {feature_id:?}"), format!("图层 {id} 中没有要素 {feature_id}。"))

@@ -85,7 +85,8 @@ pub fn index_html(state: &AppState) -> Response {
 
 /// What the page needs to know before its first request: the dataset it shows and the optional base map.
 fn page_config(state: &AppState) -> serde_json::Value {
-    let d = &state.engine.dataset;
+    let engine = state.engine();
+    let d = &engine.dataset;
     json!({
         "dataset": {
             "id": d.id,
@@ -95,7 +96,7 @@ fn page_config(state: &AppState) -> serde_json::Value {
             "notice_zh": d.notice_zh,
             "notice_en": d.notice_en,
         },
-        "rulebook": state.engine.rulebook_ref(),
+        "rulebook": engine.rulebook_ref(),
         "base_map_url": state.config.base_map_url,
         "max_vertices": state.limits.max_vertices,
         "engine": format!("ecogate {}", env!("CARGO_PKG_VERSION")),

@@ -33,8 +33,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/styles/ecogate.json", get(get_style))
 }
 
-fn unknown_tileset(state: &AppState, name: &str) -> ApiError {
-    let known: Vec<&str> = std::iter::once(tiles::ALL_LAYERS).chain(state.engine.layers.iter().map(|l| l.id.as_str())).collect();
+fn unknown_tileset(engine: &crate::assess::Engine, name: &str) -> ApiError {
+    let known: Vec<&str> = std::iter::once(tiles::ALL_LAYERS).chain(engine.layers.iter().map(|l| l.id.as_str())).collect();
     ApiError::not_found(
         format!("no tileset {name:?}: use {}", known.join(", ")),
         format!("没有名为 {name} 的瓦片集，可选：{}。", known.join("、")),
@@ -62,7 +62,8 @@ pub async fn get_tile(
     let Some(y) = file.strip_suffix(".mvt") else {
         return Err(ApiError::not_found(format!("no tile {file:?}: tiles are {{y}}.mvt"), format!("瓦片 {file} 不存在：瓦片路径以 .mvt 结尾。")));
     };
-    let layers = Tileset::find(&state.engine.layers, &tileset).ok_or_else(|| unknown_tileset(&state, &tileset))?;
+    let engine = state.engine();
+    let layers = Tileset::find(&engine.layers, &tileset).ok_or_else(|| unknown_tileset(&engine, &tileset))?;
     let layers: Vec<String> = layers.layer_ids().into_iter().map(String::from).collect();
     let (z, x, y) = (tile_number(&z, "z")?, tile_number(&x, "x")?, tile_number(y, "y")?);
     let tile = TileId::new(z, x, y).map_err(|e| {
@@ -72,7 +73,7 @@ pub async fn get_tile(
     // Clipping is CPU work: keep it off the async workers.
     let bytes = tokio::task::spawn_blocking(move || {
         let ids: Vec<&str> = layers.iter().map(String::as_str).collect();
-        tiles::render_tile(&state.engine.index, &ids, tile)
+        tiles::render_tile(&engine.index, &ids, tile)
     })
     .await
     .map_err(|e| internal(e.to_string()))?
@@ -96,9 +97,10 @@ pub async fn get_tilejson(State(state): State<Arc<AppState>>, Path(file): Path<S
     let Some(name) = file.strip_suffix(".json") else {
         return Err(ApiError::not_found(format!("no resource /tiles/{file}: TileJSON is /tiles/{{tileset}}.json"), format!("路径 /tiles/{file} 不存在：TileJSON 位于 /tiles/{{瓦片集}}.json。")));
     };
-    let tileset = Tileset::find(&state.engine.layers, name).ok_or_else(|| unknown_tileset(&state, name))?;
+    let engine = state.engine();
+    let tileset = Tileset::find(&engine.layers, name).ok_or_else(|| unknown_tileset(&engine, name))?;
     let base = super::ogc::base_url(&headers);
-    Ok(Json(tiles::tilejson(&state.engine, &tileset, &base)).into_response())
+    Ok(Json(tiles::tilejson(&engine, &tileset, &base)).into_response())
 }
 
 /// `GET /styles/ecogate.json`

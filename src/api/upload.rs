@@ -146,7 +146,8 @@ pub async fn post_upload(
         })?;
         strings.insert(k.clone(), s);
     }
-    let facts = parse_facts(&state.engine, &strings, "facts/")?;
+    let engine = state.engine();
+    let facts = parse_facts(&engine, &strings, "facts/")?;
     let radius_m = match radius_text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
         Some(t) => Some(t.parse::<f64>().map_err(|_| {
@@ -155,12 +156,12 @@ pub async fn post_upload(
     };
     let radius = radius(radius_m, "radius_m")?;
     let limits = UploadLimits { max_bytes: limit, max_vertices: state.limits.max_vertices };
-    let options = AssessOptions { nearby_radius_m: radius, ..state.engine.options };
+    let options = AssessOptions { nearby_radius_m: radius, ..engine.options };
     // GDAL and the assessments are blocking work: keep them off the async workers.
-    let worker = Arc::clone(&state);
+    let worker = Arc::clone(&engine);
     let answer = tokio::task::spawn_blocking(move || {
         let read = upload::read_upload_as(bytes, filename.as_deref(), crs.as_deref(), towgs84.as_deref(), &limits)?;
-        Ok::<_, UploadError>(upload::assess_upload(&worker.engine, read, &facts, options))
+        Ok::<_, UploadError>(upload::assess_upload(&worker, read, &facts, options))
     })
     .await
     .map_err(|e| {
