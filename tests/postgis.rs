@@ -72,3 +72,26 @@ fn postgis_sources_give_the_same_zones_as_the_files_they_were_loaded_from() {
     let again = Engine::load(&pg_manifest(&cluster, dir.path()), &rules()).expect("reload");
     assert_eq!(again.dataset.version, from_pg.dataset.version);
 }
+
+#[test]
+fn a_notify_after_publishing_reaches_the_publication_watch() {
+    use ecogate::pgnotify::{PgWatch, WatchEvent};
+    let cluster = PgCluster::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watch = PgWatch::new(cluster.conninfo(), "ecogate_dataset").expect("channel");
+    let task = runtime.spawn(watch.run(move |event| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(event);
+        }
+    }));
+    let next = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<WatchEvent>| {
+        runtime.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await }).expect("an event within 20 s").expect("watch running")
+    };
+    // Connecting asks for a reload first: a publication may have been missed before listening began.
+    assert_eq!(next(&mut rx), WatchEvent::Connected);
+    cluster.psql("zones", "NOTIFY ecogate_dataset, '2026-11-27 adjustment'");
+    assert_eq!(next(&mut rx), WatchEvent::Published { payload: "2026-11-27 adjustment".into() });
+    task.abort();
+}
