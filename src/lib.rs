@@ -20,3 +20,4 @@ pub mod upload;
 pub mod cli;
 pub mod api;
 pub mod audit;
+pub mod datasets;
