@@ -115,6 +115,11 @@ pub struct ServeArgs {
     /// Reload when the manifest, its local sources or the rules folder change (debounced).
     #[arg(long)]
     pub watch: bool,
+    /// PostGIS-backed replicas: with `$ECOGATE_PG_NOTIFY` set to a libpq connection string (e.g. `host=db
+    /// dbname=zones user=ecogate`), LISTEN on this channel there; each `NOTIFY <channel>` reloads the dataset. The
+    /// connection string is an environment variable, not a flag, so a password in it never shows in `ps`.
+    #[arg(long, default_value = crate::pgnotify::DEFAULT_CHANNEL, env = "ECOGATE_PG_CHANNEL")]
+    pub pg_channel: String,
     /// File holding the admin key (at least 16 characters) for /admin/*; else $ECOGATE_ADMIN_KEY; without either the
     /// admin routes are off. Never given on the command line itself, where `ps` would show it.
     #[arg(long)]
@@ -455,6 +460,12 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         .map_err(Failure::Startup)?
         .with_rate_limit(args.rate_limit_per_minute, args.rate_limit_burst.unwrap_or(args.rate_limit_per_minute));
     tracing::info!(admin_routes = keys.admin_configured(), read_keys = keys.read_required(), rate_limit_per_minute = args.rate_limit_per_minute, "access control");
+    let pg_watch = std::env::var("ECOGATE_PG_NOTIFY")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .map(|conninfo| crate::pgnotify::PgWatch::new(conninfo, args.pg_channel.clone()))
+        .transpose()
+        .map_err(|e| Failure::Startup(e.to_string()))?;
     let reloader = crate::datasets::Reloader::new(args.data.dataset_path(), args.data.rules_path());
     let state = std::sync::Arc::new(
         crate::api::AppState::new(engine, limits, config, glyphs)
@@ -472,6 +483,22 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         println!("ecogate serving dataset {} at http://{addr}/", state.engine().dataset.version);
         if args.watch {
             crate::api::watch::spawn(std::sync::Arc::clone(&state)).map_err(Failure::Startup)?;
+        }
+        if let Some(watch) = pg_watch {
+            let state = std::sync::Arc::clone(&state);
+            let channel = watch.channel().to_string();
+            tokio::spawn(watch.run(move |event| {
+                let state = std::sync::Arc::clone(&state);
+                let reason = crate::datasets::ReloadReason::Other(match event {
+                    crate::pgnotify::WatchEvent::Connected => format!("postgres LISTEN {channel} (re)connected"),
+                    crate::pgnotify::WatchEvent::Published { payload } => format!("postgres NOTIFY {channel}: {payload}"),
+                });
+                async move {
+                    if let Some(outcome) = state.reload(reason).await {
+                        tracing::info!(result = ?outcome.result, dataset = %outcome.dataset_version, "reload after a publication");
+                    }
+                }
+            }));
         }
         crate::api::serve(listener, state).await.map_err(|e| Failure::Usage(format!("server error: {e}")))
     })?;

@@ -649,8 +649,8 @@ fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones:
     for spec in &manifest.layers {
         let Some(path) = spec.local_path(dir) else {
             for z in zones.iter().filter(|z| z.layer == spec.id) {
-                h.update(z.code.as_bytes());
-                h.update(format!("{:?}{:?}", z.detail, z.requirements).as_bytes());
+                // Everything an answer can show of the zone: a renamed zone is a new version.
+                h.update(format!("{:?}{:?}{:?}{:?}{:?}{:?}", z.code, z.name, z.source_fid, z.subclass, z.detail, z.requirements).as_bytes());
                 for c in geo::CoordsIter::coords_iter(&z.geometry) {
                     h.update(c.x.to_le_bytes());
                     h.update(c.y.to_le_bytes());

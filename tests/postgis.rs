@@ -9,12 +9,18 @@
 mod fixtures;
 #[path = "common/postgres.rs"]
 mod postgres;
+#[path = "common/server.rs"]
+mod server;
 
 use ecogate::assess::Engine;
 use geo::Point;
 use postgres::PgCluster;
 use serde_json::Value;
+use server::{client, Server};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Loads every layer of the sample into `cluster` (tables named after the manifest's layer ids).
 fn load_sample(cluster: &PgCluster) {
@@ -94,4 +100,78 @@ fn a_notify_after_publishing_reaches_the_publication_watch() {
     cluster.psql("zones", "NOTIFY ecogate_dataset, '2026-11-27 adjustment'");
     assert_eq!(next(&mut rx), WatchEvent::Published { payload: "2026-11-27 adjustment".into() });
     task.abort();
+}
+
+/// The 田岗 level-2 test point of data/wugang/test_points.json, with a cement plant's facts.
+const QUERY: &str = "/v1/assessments?lon=113.447392&lat=33.317817&industry=3011&nature=new&discharges_pollutants=yes";
+
+fn serving_version(s: &Server) -> String {
+    client().get(s.url("/readyz")).send().expect("readyz").json::<Value>().expect("json")["dataset_version"].as_str().expect("version").to_string()
+}
+
+#[test]
+fn two_replicas_on_one_postgis_switch_to_a_published_version_without_failing_a_request() {
+    let cluster = PgCluster::start();
+    load_sample(&cluster);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = pg_manifest(&cluster, dir.path());
+    let conninfo = cluster.conninfo();
+    let manifest_arg = manifest.to_str().expect("utf-8 path");
+    let replicas: Vec<Server> =
+        (0..2).map(|_| Server::start_with_env(&[("ECOGATE_PG_NOTIFY", conninfo.as_str())], &["--dataset", manifest_arg])).collect();
+    let before = serving_version(&replicas[0]);
+    assert_eq!(serving_version(&replicas[1]), before, "both replicas load the same content, so the same version");
+
+    // Clients keep asking both replicas while the new version is published.
+    let stop = Arc::new(AtomicBool::new(false));
+    let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
+    let load = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let http = client();
+            let (mut ok, mut failed, mut versions) = (0usize, Vec::new(), std::collections::BTreeSet::new());
+            while !stop.load(Ordering::Relaxed) {
+                for base in &bases {
+                    match http.get(format!("{base}{QUERY}")).send() {
+                        Ok(r) if r.status().is_success() => {
+                            ok += 1;
+                            let a: Value = r.json().expect("json answer");
+                            versions.insert(a["dataset"]["version"].as_str().unwrap_or_default().to_string());
+                        }
+                        Ok(r) => failed.push(format!("{base}: HTTP {}", r.status())),
+                        Err(e) => failed.push(format!("{base}: {e}")),
+                    }
+                }
+            }
+            (ok, failed, versions)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    // A publication: the data change and the NOTIFY commit together, so a replica that hears it reads the new rows.
+    cluster.psql(
+        "zones",
+        "BEGIN; UPDATE water_sources SET \"水源名称\" = \"水源名称\" || '（2026年调整）'; NOTIFY ecogate_dataset, '2026-11-27 adjustment'; COMMIT;",
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let after = loop {
+        let versions: Vec<String> = replicas.iter().map(serving_version).collect();
+        if versions.iter().all(|v| *v != before) && versions[0] == versions[1] {
+            break versions[0].clone();
+        }
+        assert!(Instant::now() < deadline, "replicas did not switch within 90 s: {versions:?} (was {before})\n{}", replicas[0].log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let (ok, failed, versions) = load.join().expect("load thread");
+    assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), ok + failed.len(), &failed[..failed.len().min(5)]);
+    assert!(ok > 10, "only {ok} requests were made");
+    assert!(versions.contains(&before) && versions.contains(&after), "answers named {versions:?}; expected {before} then {after}");
+    // Each replica now answers with the published names.
+    for r in &replicas {
+        let a: Value = client().get(r.url(QUERY)).send().expect("GET").json().expect("json");
+        assert_eq!(a["dataset"]["version"], after.as_str());
+        let names: Vec<&str> = a["zones"].as_array().expect("zones").iter().filter_map(|z| z["name"].as_str()).collect();
+        assert!(names.iter().any(|n| n.ends_with("（2026年调整）")), "{names:?}");
+    }
 }
