@@ -11,6 +11,8 @@ pub mod ogr;
 pub mod manifest;
 pub mod zone;
 pub mod assess;
+pub mod proximity;
+pub mod chainage;
 pub mod rules;
 pub mod input;
 pub mod report;
