@@ -19,5 +19,6 @@ pub mod report;
 pub mod tiles;
 pub mod glyphs;
 pub mod upload;
+pub mod batch;
 pub mod cli;
 pub mod api;
