@@ -1,10 +1,14 @@
-//! Batch screening and proximity configuration through the real binary: `ecogate batch` on CSV (UTF-8 and GBK),
-//! XLSX and GeoJSON site lists, custom proximity bands.
+//! Batch screening and proximity configuration, through the real binary and the real HTTP service: `ecogate batch`
+//! on CSV (UTF-8 and GBK), XLSX and GeoJSON site lists, `POST /v1/batches` job lifecycle, custom proximity bands.
+
+#[path = "common/server.rs"]
+mod server;
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn ecogate() -> Command {
     let mut c = Command::cargo_bin("ecogate").expect("binary built");
@@ -144,4 +148,50 @@ fn custom_proximity_bands_from_the_rulebook_folder_are_used() {
     assert_eq!(reserve["band"], "≤3 km");
     // `nearby` is unchanged by the bands: the level-2 zone 200 m away is still listed there.
     assert!(a["nearby"].as_array().expect("nearby").iter().any(|n| n["code"] == "SY410481002-2"));
+}
+
+#[test]
+fn http_batch_job_is_accepted_polled_and_downloaded() {
+    let s = server::Server::start();
+    let http = server::client();
+    let form = reqwest::blocking::multipart::Form::new()
+        .part("file", reqwest::blocking::multipart::Part::bytes(SITES_CSV.as_bytes().to_vec()).file_name("sites.csv"));
+    let r = http.post(s.url("/v1/batches")).multipart(form).send().expect("POST");
+    assert_eq!(r.status().as_u16(), 202, "{}", r.text().unwrap_or_default());
+    let location = r.headers().get("location").and_then(|v| v.to_str().ok()).expect("Location").to_string();
+    let job: Value = r.json().expect("JSON");
+    assert_eq!(job["rows_total"], 5);
+    assert_eq!(location, format!("/v1/batches/{}", job["id"].as_str().expect("id")));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let st: Value = http.get(s.url(&location)).send().expect("GET").json().expect("JSON");
+        if st["status"] == "done" || Instant::now() > deadline {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["status"], "done", "{status}");
+    assert_eq!(status["rows_done"], 5);
+    assert_eq!(status["counts"]["error"], 2);
+    assert_eq!(status["counts"]["prohibited"], 2);
+    let csv_link = status["links"]["csv"].as_str().expect("csv link");
+    let r = http.get(s.url(csv_link)).send().expect("download");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/csv"));
+    let (headers, rows) = csv_rows(&r.bytes().expect("body"));
+    check_five_sites(&headers, &rows);
+
+    // A CSV body works too; bad ids are problems.
+    let r = http.post(s.url("/v1/batches")).header("content-type", "text/csv").body("lon,lat\n113.5,33.2\n").send().expect("POST csv");
+    assert_eq!(r.status().as_u16(), 202);
+    let r = http.get(s.url("/v1/batches/not-an-id")).send().expect("GET");
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = http.get(s.url("/v1/batches/0123456789abcdef0123456789abcdef/results")).send().expect("GET");
+    assert_eq!(r.status().as_u16(), 404);
+    // A file without site columns is refused before a job is made.
+    let r = http.post(s.url("/v1/batches?filename=x.csv")).header("content-type", "text/csv").body("a,b\n1,2\n").send().expect("POST");
+    assert_eq!(r.status().as_u16(), 422);
+    let p: Value = r.json().expect("problem");
+    assert_eq!(p["type"], "/problems/no-site-columns");
 }

@@ -5,6 +5,7 @@
 //! per geometry, 30 s per request, 20 MiB per uploaded footprint file. Every error is `application/problem+json` (RFC 7807).
 
 pub mod assess;
+pub mod batches;
 pub mod error;
 pub mod fonts;
 pub mod ogc;
@@ -109,6 +110,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(assess::healthz))
         .route("/readyz", get(assess::readyz))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(batches::routes(&limits))
         .merge(ogc::routes())
         .merge(tiles::routes())
         .merge(fonts::routes())

@@ -12,6 +12,9 @@ use utoipa::OpenApi;
         super::assess::post_assessment,
         super::assess::get_assessment,
         super::upload::post_upload,
+        super::batches::post_batch,
+        super::batches::get_batch,
+        super::batches::get_results,
         super::assess::get_zone,
         super::assess::get_rules,
         super::assess::get_industries,
@@ -24,7 +27,7 @@ use utoipa::OpenApi;
         super::ogc::items,
         super::ogc::feature,
     ),
-    components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment,
+    components(schemas(super::batches::BatchStatus, crate::batch::Counts, super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment,
         super::ogc::LandingPage, super::ogc::Conformance, super::ogc::Collections, super::ogc::Collection,
         super::ogc::FeatureCollectionPage, super::ogc::Link))
 )]
