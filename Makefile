@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench
+.PHONY: setup build run web test sample bench bench-batch
 
 setup:
 	@bash scripts/setup.sh
@@ -29,3 +29,7 @@ sample:
 # In-process engine benchmarks (criterion); results go in BENCHMARKS.md.
 bench: setup
 	$(CARGO) bench --locked --bench engine
+
+# End-to-end batch screening: 100k random points, CSV in → XLSX and CSV out, rows/s (BENCHMARKS.md).
+bench-batch: setup
+	bash scripts/bench-batch.sh 100000
