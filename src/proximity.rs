@@ -17,7 +17,7 @@
 
 use crate::index::{LocalFrame, Site, ZoneId, ZoneIndex};
 use crate::zone::ZoneKind;
-use geo::{Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
+use geo::{BoundingRect, Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -128,9 +128,19 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
         .filter_map(|(zone, parts)| {
             let kind = index.zone(zone).kind();
             let largest = *config.bands(kind).last()?;
+            let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
+            // Parts whose box is farther than the kind's largest band cannot be within it (1 % frame margin).
+            let reachable = |p: &&&Polygon<f64>| {
+                p.bounding_rect().is_some_and(|r| box_distance(to_local(r.min()), to_local(r.max()), &local_site) <= largest * 1.01)
+            };
             let (a, b) = parts
                 .iter()
-                .filter_map(|p| nearest_pair(&local_site, &p.map_coords(|c| frame.point(Point(c)).0)))
+                .filter(reachable)
+                .filter_map(|p| match &local_site {
+                    // Points, the common case: no copy of the part, one pass over its edges.
+                    Site::Point(q) => nearest_on_rings(q.0, p, &to_local),
+                    _ => nearest_pair(&local_site, &p.map_coords(to_local)),
+                })
                 .min_by(|x, y| x.2.total_cmp(&y.2))
                 .map(|(a, b, _)| (lon_lat(a), lon_lat(b)))?;
             let d = Geodesic.distance(Point(a), Point(b));
@@ -140,6 +150,41 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
         .collect();
     out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
     out
+}
+
+/// Planar distance from the site (its bounding box, in the frame) to a box given by two local corners; 0 if they meet.
+fn box_distance(min: Coord<f64>, max: Coord<f64>, site: &Site) -> f64 {
+    let (smin, smax) = match site.bounding_rect() {
+        Some(r) => (r.min(), r.max()),
+        None => return f64::INFINITY,
+    };
+    let dx = (min.x - smax.x).max(smin.x - max.x).max(0.0);
+    let dy = (min.y - smax.y).max(smin.y - max.y).max(0.0);
+    dx.hypot(dy)
+}
+
+/// The point of a polygon's rings (outer and holes) nearest to local point `q`, walking the edges in lon/lat and
+/// projecting each vertex on the fly: [`nearest_pair`] for a point without copying the part.
+fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<f64>) -> Coord<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    let mut best: Option<(Coord<f64>, f64)> = None;
+    for ring in std::iter::once(part.exterior()).chain(part.interiors()) {
+        let mut prev: Option<Coord<f64>> = None;
+        for c in ring.coords() {
+            let b = to_local(*c);
+            if let Some(a) = prev {
+                let d = b - a;
+                let len2 = d.x * d.x + d.y * d.y;
+                let t = if len2 > 0.0 { (((q.x - a.x) * d.x + (q.y - a.y) * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let p = Coord { x: a.x + d.x * t, y: a.y + d.y * t };
+                let dist2 = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
+                if best.is_none_or(|(_, bd)| dist2 < bd) {
+                    best = Some((p, dist2));
+                }
+            }
+            prev = Some(b);
+        }
+    }
+    best.map(|(p, d2)| (q, p, d2.sqrt()))
 }
 
 /// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two
@@ -215,6 +260,17 @@ mod tests {
         assert_eq!(band_label(500.0), "≤500 m");
         assert_eq!(band_label(1000.0), "≤1 km");
         assert_eq!(band_label(2500.0), "≤2.5 km");
+    }
+
+    #[test]
+    fn the_point_fast_path_finds_the_same_nearest_point_as_the_general_one() {
+        use geo::polygon;
+        let part = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0), (x: 0.0, y: 0.0)];
+        for q in [Coord { x: 13.0, y: 4.0 }, Coord { x: -3.0, y: -4.0 }, Coord { x: 5.0, y: 12.0 }] {
+            let fast = nearest_on_rings(q, &part, &|c| c).expect("fast");
+            let general = nearest_pair(&Site::Point(Point(q)), &part).expect("general");
+            assert!((fast.2 - general.2).abs() < 1e-9 && fast.1 == general.1, "{fast:?} vs {general:?}");
+        }
     }
 
     #[test]
