@@ -195,3 +195,32 @@ fn http_batch_job_is_accepted_polled_and_downloaded() {
     let p: Value = r.json().expect("problem");
     assert_eq!(p["type"], "/problems/no-site-columns");
 }
+
+#[test]
+fn batch_reads_an_xlsx_with_surveyors_xy_a_crs_column_and_a_leading_zero_industry_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("候选选址.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["名称", "X坐标", "Y坐标", "坐标系", "行业代码", "建设性质"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    // X = northing first, as surveyors write it, with the zone prefix in the easting; 0111 stays text.
+    ws.write_string(1, 0, "田岗二级").expect("cell");
+    ws.write_number(1, 1, 3688132.571).expect("cell");
+    ws.write_number(1, 2, 38448542.634).expect("cell");
+    ws.write_string(1, 3, "cgcs2000-gk3").expect("cell");
+    ws.write_string(1, 4, "0111").expect("cell");
+    ws.write_string(1, 5, "新建").expect("cell");
+    wb.save(&input).expect("save");
+    let out = dir.path().join("results.csv");
+    ecogate().args(["batch"]).arg(&input).arg("--out").arg(&out).assert().code(0);
+    let (headers, rows) = csv_rows(&std::fs::read(&out).expect("results"));
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r[col(&headers, "error")], "", "{r:?}");
+    assert!(r[col(&headers, "zones")].contains("SY410481001-2"), "{r:?}");
+    assert!(r[col(&headers, "warnings")].contains("axis_order_assumed"), "{r:?}");
+    assert_eq!(r[col(&headers, "lon")], "113.447392");
+    assert_eq!(r[col(&headers, "行业代码")], "0111");
+}
