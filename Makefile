@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench soak
+.PHONY: setup build run web test sample bench soak bench-batch
 
 setup:
 	@bash scripts/setup.sh
@@ -34,3 +34,7 @@ bench: setup
 # Loopback only, bounded in time, never in CI; results go in RELIABILITY.md.
 soak: setup
 	SOAK=1 bash scripts/reload-soak.sh
+
+# End-to-end batch screening: 100k random points, CSV in → XLSX and CSV out, rows/s (BENCHMARKS.md).
+bench-batch: setup
+	bash scripts/bench-batch.sh 100000

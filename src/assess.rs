@@ -194,7 +194,7 @@ impl Engine {
             }
         }
 
-        let zones: Vec<ZoneHit> = overlaps
+        let mut zones: Vec<ZoneHit> = overlaps
             .iter()
             .map(|o| {
                 let z = self.index.zone(o.zone);
@@ -202,6 +202,9 @@ impl Engine {
                 ZoneHit::new(z, o.area_m2, share, o.length_m)
             })
             .collect();
+        if let Site::Line(line) = site {
+            self.add_chainage(line, &overlaps, &mut zones);
+        }
 
         if let Site::Point(p) = site {
             for o in &overlaps {
@@ -295,6 +298,7 @@ impl Engine {
             questions,
             nearby,
             nearby_radius_m: options.nearby_radius_m,
+            proximity: self.proximity(site, &exclude),
             warnings,
             dataset: self.dataset.clone(),
             rulebook: self.rulebook_ref(),
@@ -333,6 +337,29 @@ impl Engine {
         let at = a.warnings.iter().position(|w| w.code == "illustrative_data").unwrap_or(a.warnings.len());
         a.warnings.splice(at..at, warnings);
         a
+    }
+
+    /// Fills each line hit's `crossings` (enter/leave chainage, see [`crate::chainage`]). `zones` and `overlaps` are
+    /// parallel (one hit per overlap, same order).
+    fn add_chainage(&self, line: &geo::MultiLineString<f64>, overlaps: &[crate::index::Overlap], zones: &mut [ZoneHit]) {
+        for (o, hit) in overlaps.iter().zip(zones.iter_mut()) {
+            let parts: Vec<&geo::Polygon<f64>> = self.index.zone(o.zone).geometry.0.iter().collect();
+            hit.crossings = crate::chainage::crossings(line, &parts);
+        }
+    }
+
+    /// Zones near the site by the rulebook's proximity bands (geodesic distances), nearest first; see
+    /// [`crate::proximity`].
+    pub fn proximity(&self, site: &Site, touching: &[ZoneId]) -> Vec<ProximityZone> {
+        crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching)
+            .into_iter()
+            .map(|n| ProximityZone {
+                zone: ZoneRef::of(self.index.zone(n.zone)),
+                distance_m: (n.distance_m * 10.0).round() / 10.0,
+                band_m: n.band_m,
+                band: crate::proximity::band_label(n.band_m),
+            })
+            .collect()
     }
 
     /// The zones a site touches, as `code (name)`: the same zones as [`ZoneIndex::overlaps`], found with
@@ -478,6 +505,9 @@ pub struct Assessment {
     pub nearby: Vec<NearbyZone>,
     /// The radius `nearby` was searched in, metres.
     pub nearby_radius_m: f64,
+    /// Zones the site does not touch within the rulebook's proximity bands for their kind (default 500 m, 1 km, 5 km;
+    /// none for control units), nearest first, with geodesic distances.
+    pub proximity: Vec<ProximityZone>,
     pub warnings: Vec<Warning>,
     pub dataset: DatasetInfo,
     pub rulebook: RulebookRef,
@@ -621,6 +651,9 @@ pub struct ZoneHit {
     pub overlap_share: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crossing_length_m: Option<f64>,
+    /// Lines: each pass through the zone with its chainage (km from the line's start), by `enter_km`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crossings: Vec<crate::chainage::Crossing>,
     #[serde(skip_serializing_if = "Requirements::is_empty")]
     pub requirements: Requirements,
 }
@@ -633,6 +666,7 @@ impl ZoneHit {
             overlap_area_m2: area,
             overlap_share: share,
             crossing_length_m: length,
+            crossings: Vec::new(),
             requirements: z.requirements.clone(),
         }
     }
@@ -687,6 +721,19 @@ pub struct NearbyZone {
     #[serde(flatten)]
     pub zone: ZoneRef,
     pub distance_m: f64,
+}
+
+/// A zone within a proximity band of the site (see [`crate::proximity`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProximityZone {
+    #[serde(flatten)]
+    pub zone: ZoneRef,
+    /// Geodesic distance from the site to the zone, m (0.1 m).
+    pub distance_m: f64,
+    /// The smallest band holding the distance, m.
+    pub band_m: f64,
+    /// The band as text: `≤500 m`, `≤1 km`, `≤5 km`.
+    pub band: String,
 }
 
 impl NearbyZone {

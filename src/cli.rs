@@ -57,12 +57,52 @@ pub enum Command {
     Rules(DataArgs),
     /// Serve the HTTP API, OGC API – Features, vector tiles and the map page.
     Serve(ServeArgs),
+    /// Screen a list of sites (CSV/XLSX table, GeoJSON, shapefile zip, GeoPackage, KML) and write one result row per
+    /// input row (CSV, XLSX or GeoJSON). Exit 0 when the batch ran, even if some rows have errors.
+    #[command(after_help = BATCH_HELP)]
+    Batch(BatchArgs),
     /// Search GB/T 4754-2017 industry codes by code or name.
     Industries {
         query: String,
         #[arg(long)]
         json: bool,
     },
+}
+
+const BATCH_HELP: &str = "Input columns (Chinese or English, see data/batch/columns.toml): name/名称, lon/lat (经度/纬度) or \
+x/y (X坐标/Y坐标) with crs/坐标系 or --crs, or geometry/wkt (WKT or GeoJSON text); industry/行业代码, nature/建设性质 and any \
+rulebook fact by name. CSV may be UTF-8 or GBK. A row with bad input gets an `error` column; the others still get \
+verdicts. Exit codes: 0 the batch ran (row errors included; summary on stderr), 2 unreadable input or bad options, \
+1 dataset or rulebook error.";
+
+/// `ecogate batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The site list: .csv, .xlsx, .geojson, zipped shapefile, .gpkg, .kml/.kmz.
+    pub input: PathBuf,
+    /// Where to write the results (format from the extension unless --format is given); `-` for stdout.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// csv | xlsx | geojson (default: from --out's extension).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// CRS of rows without a crs column (as for `check --crs`: wgs84, gcj02, cgcs2000-gk3:38, EPSG:4528, …).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Helmert shift for Xi'an 1980 / Beijing 1954 coordinates (as for `check --towgs84`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub towgs84: Option<String>,
+    /// Facts for rows that do not state them, as name=value (repeatable), e.g. --fact industry=4812 --fact nature=new.
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Radius for the nearby list, metres (the proximity bands come from the rulebook).
+    #[arg(long, default_value_t = 1000.0)]
+    pub radius: f64,
 }
 
 #[derive(Debug, Args)]
@@ -290,7 +330,7 @@ impl DataArgs {
         default_path(&self.rules, "ECOGATE_RULES", "data/rules")
     }
 
-    fn engine(&self) -> Result<Engine, Failure> {
+    pub(crate) fn engine(&self) -> Result<Engine, Failure> {
         Engine::load(&self.dataset_path(), &self.rules_path()).map_err(Failure::Engine)
     }
 }
@@ -327,6 +367,7 @@ impl Failure {
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Batch(args) => crate::batch::cli::run(&args),
         Command::Layers(data) => {
             let e = data.engine()?;
             if data.json {

@@ -49,6 +49,9 @@ pub fn assessment_text(a: &Assessment) -> String {
         if let Some(m) = z.crossing_length_m {
             let _ = write!(s, " — crossing {m:.1} m");
         }
+        for c in &z.crossings {
+            let _ = write!(s, "\n      km {:.3}–{:.3} ({:.0} m)", c.enter_km, c.leave_km, c.length_m);
+        }
         s.push('\n');
         for (dim, text) in z.requirements.dimensions() {
             let _ = writeln!(s, "      {dim}: {text}");
@@ -95,6 +98,12 @@ pub fn assessment_text(a: &Assessment) -> String {
         let _ = writeln!(s, "\nNearby 周边分区 (within radius):");
         for n in &a.nearby {
             let _ = writeln!(s, "  {:>8.1} m  [{}] {} {} {}", n.distance_m, n.zone.kind, n.zone.code, n.zone.name, n.zone.grade.as_deref().unwrap_or(""));
+        }
+    }
+    if !a.proximity.is_empty() {
+        let _ = writeln!(s, "\nProximity 周边缓冲区 (geodesic):");
+        for p in &a.proximity {
+            let _ = writeln!(s, "  {:>8} {:>9.1} m  [{}] {} {}", p.band, p.distance_m, p.zone.kind, p.zone.code, p.zone.name);
         }
     }
     if !a.warnings.is_empty() {

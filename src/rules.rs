@@ -7,6 +7,7 @@
 //! is reported with its reason and never overrides what the request says.
 
 use crate::industry::{matches as industry_matches, IndustryTable};
+use crate::proximity::ProximityConfig;
 use crate::zone::{ReserveZone, UnitClass, WaterSourceLevel, Zone, ZoneDetail, ZoneKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -238,6 +239,8 @@ struct RuleFile {
     derive: Vec<Derivation>,
     #[serde(default)]
     rule: Vec<Rule>,
+    /// Distance bands for proximity screening (at most one file has it; see [`crate::proximity`]).
+    proximity: Option<ProximityConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -250,6 +253,9 @@ pub struct Rulebook {
     pub industry_lists: BTreeMap<String, IndustryList>,
     pub derivations: Vec<Derivation>,
     pub rules: Vec<Rule>,
+    /// Proximity bands per zone kind: the `[proximity]` table, or the defaults (500 m, 1 km, 5 km; none for control
+    /// units) when no file has one.
+    pub proximity: ProximityConfig,
 }
 
 /// The project facts of a request: fact name → value, names from the rulebook's vocabulary.
@@ -294,6 +300,7 @@ impl Rulebook {
         let mut industry_lists = BTreeMap::new();
         let mut derivations = Vec::new();
         let mut rules = Vec::new();
+        let mut proximity: Option<ProximityConfig> = None;
         for (path, text) in files {
             hasher.update(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
             hasher.update(text.as_bytes());
@@ -308,11 +315,17 @@ impl Rulebook {
             industry_lists.extend(file.industry_lists);
             derivations.extend(file.derive);
             rules.extend(file.rule);
+            if let Some(p) = file.proximity {
+                p.check().map_err(|e| RulebookError::Parse { path: path.clone(), message: e.to_string() })?;
+                if proximity.replace(p).is_some() {
+                    return Err(RulebookError::Invalid(format!("second [proximity] table in {}", path.display())));
+                }
+            }
         }
         let info = info.ok_or_else(|| RulebookError::Invalid("no file has the [rulebook] header".into()))?;
         let hex: String = hasher.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect();
         let version = format!("{}+{hex}", info.version);
-        let book = Rulebook { info, version, facts, industry_lists, derivations, rules };
+        let book = Rulebook { info, version, facts, industry_lists, derivations, rules, proximity: proximity.unwrap_or_default() };
         book.check(industries)?;
         Ok(book)
     }

@@ -442,3 +442,75 @@ fn every_answer_names_dataset_and_rulebook_versions_and_the_illustrative_notice(
     assert!(a.dataset.illustrative);
     assert!(a.warnings.iter().any(|w| w.code == "illustrative_data" && w.en.contains("NOT official")));
 }
+
+// ---------------------------------------------------------------- proximity bands and line chainage (issue 8)
+
+#[test]
+fn point_near_a_water_source_and_a_reserve_gets_their_bands_with_geodesic_distances() {
+    // ~200 m outside the 石漫滩 level-2 zone; the wetland park lies about 2.2 km away.
+    let a = assess(&point("shimantan_level2_near_miss"), &[("industry", "1411"), ("nature", "new")]);
+    let level2 = a.proximity.iter().find(|p| p.zone.code == "SY410481002-2").expect("level-2 zone in proximity");
+    assert_eq!(level2.band_m, 500.0);
+    assert_eq!(level2.band, "≤500 m");
+    // The generator measured 200.1 m; the planar `nearby` list agrees to well under a metre.
+    assert!((level2.distance_m - 200.1).abs() < 1.0, "{}", level2.distance_m);
+    let nearby = a.nearby.iter().find(|n| n.zone.code == "SY410481002-2").expect("nearby too");
+    assert!((nearby.distance_m - level2.distance_m).abs() < 0.5, "{} vs {}", nearby.distance_m, level2.distance_m);
+    let reserve = a.proximity.iter().find(|p| p.zone.kind == ecogate::zone::ZoneKind::NatureReserve).expect("a reserve within 5 km");
+    assert_eq!(reserve.band_m, 5000.0, "{reserve:?}");
+    assert!(reserve.distance_m > 1000.0 && reserve.distance_m <= 5000.0);
+    // Nearest first; zones the point is in and control units are not listed.
+    assert!(a.proximity.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+    assert!(a.proximity.iter().all(|p| p.zone.kind != ecogate::zone::ZoneKind::ControlUnit));
+    assert!(a.proximity.iter().all(|p| !a.zones.iter().any(|z| z.zone.code == p.zone.code)));
+}
+
+/// The lon/lat at `km` along the road, walking its segments geodesically (what the chainage measures).
+fn along(line: &LineString<f64>, km: f64) -> geo::Point<f64> {
+    use geo::{Distance, Geodesic, Point};
+    let mut left = km * 1000.0;
+    for seg in line.lines() {
+        let len = Geodesic.distance(Point(seg.start), Point(seg.end));
+        if left <= len {
+            let t = left / len;
+            return Point::new(seg.start.x + (seg.end.x - seg.start.x) * t, seg.start.y + (seg.end.y - seg.start.y) * t);
+        }
+        left -= len;
+    }
+    Point(line.0[line.0.len() - 1])
+}
+
+#[test]
+fn road_crossing_a_red_line_gets_the_chainage_where_it_enters_and_leaves() {
+    let site = red_line_road();
+    let a = assess(&site, &[("industry", "4812"), ("nature", "new"), ("linear_infrastructure", "yes")]);
+    let hit = a.zones.iter().find(|z| z.zone.code == "HN-STBH-0481-004").expect("red line hit");
+    assert!(!hit.crossings.is_empty());
+    let sum: f64 = hit.crossings.iter().map(|c| c.length_m).sum();
+    assert!((sum - hit.crossing_length_m.expect("length")).abs() < 1.0, "Σ {sum} vs {:?}", hit.crossing_length_m);
+    let Site::Line(ml) = &site else { unreachable!() };
+    let line = &ml.0[0];
+    let red = engine().index.find_code("HN-STBH-0481-004")[0];
+    let inside = |km: f64| engine().index.zones_at(along(line, km)).contains(&red);
+    for c in &hit.crossings {
+        assert!(c.leave_km > c.enter_km && ((c.leave_km - c.enter_km) * 1000.0 - c.length_m).abs() < 1.5, "{c:?}");
+        // 10 m either side of each mark the road is outside / inside the red line.
+        if c.enter_km > 0.0 {
+            assert!(!inside(c.enter_km - 0.01) && inside(c.enter_km + 0.01), "enter {c:?}");
+        }
+        assert!(inside(c.leave_km - 0.01) && !inside(c.leave_km + 0.01), "leave {c:?}");
+    }
+    assert!(hit.crossings.windows(2).all(|w| w[0].leave_km <= w[1].enter_km), "sorted, disjoint");
+    // Units tile the territory: the line's passes through them cover it from km 0 to its end.
+    let total: f64 = a.zones.iter().filter(|z| z.zone.kind == ecogate::zone::ZoneKind::ControlUnit).flat_map(|z| &z.crossings).map(|c| c.length_m).sum();
+    assert!((total - a.site.length_m.expect("length")).abs() < 2.0, "{total}");
+    assert!(a.zones.iter().flat_map(|z| &z.crossings).any(|c| c.enter_km == 0.0), "the unit it starts in is entered at km 0");
+}
+
+#[test]
+fn line_that_is_not_linear_infrastructure_is_prohibited_and_keeps_its_chainage() {
+    let a = assess(&red_line_road(), &[("industry", "4812"), ("nature", "new"), ("linear_infrastructure", "no")]);
+    assert_eq!(a.verdict, Verdict::Prohibited);
+    assert_eq!(outcome(&a, "redline-142-linear-infrastructure"), Outcome::NotTriggered);
+    assert!(a.zones.iter().any(|z| z.zone.code == "HN-STBH-0481-004" && !z.crossings.is_empty()));
+}

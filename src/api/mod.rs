@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod assess;
+pub mod batches;
 pub mod error;
 pub mod fonts;
 pub mod ogc;
@@ -204,6 +205,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(assess::healthz))
         .route("/readyz", get(assess::readyz))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(batches::routes(&limits))
         .merge(ogc::routes())
         .merge(tiles::routes())
         .merge(fonts::routes())

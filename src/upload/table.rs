@@ -42,7 +42,8 @@ const NAMES: &[(Role, &[&str])] = &[
     (Role::Point, &["点号", "point", "pt", "序号", "界址点号", "点名", "pointno", "point_no", "no", "id"]),
 ];
 
-fn normalise(h: &str) -> String {
+/// Header comparison form: lower case, no spaces or underscores, no trailing unit in brackets (shared with batch tables).
+pub(crate) fn normalise(h: &str) -> String {
     let mut s: String = h.trim().to_lowercase().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
     // "x(m)", "经度（度）": drop a trailing unit in brackets.
     for (open, close) in [('(', ')'), ('（', '）'), ('[', ']')] {

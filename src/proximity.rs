@@ -1,0 +1,284 @@
+//! Proximity screening: the zones a site does not touch but lies near, in distance bands (500 m, 1 km, 5 km by
+//! default), as biodiversity screening tools report them — a site 300 m outside a nature reserve is a finding even
+//! though no rule of the reserve applies to it.
+//!
+//! The bands are data: the rulebook's `[proximity]` table (`data/rules/70_proximity.toml`), per zone kind, so they are
+//! versioned with the rules (the rulebook version hashes every file in its folder) and an answer's bands can always
+//! be traced to the rulebook that produced it.
+//!
+//! Distances are **geodesic** (Karney, WGS84 ellipsoid; CGCS2000's differs by 0.1 mm): the nearest pair of points
+//! between site and zone is found in a local metric frame centred on the site ([`LocalFrame`], planar, < 0.05 %
+//! error within 5 km), and the distance reported is the geodesic length between that pair. The frame decides only
+//! *which* pair is nearest; the number is the ellipsoidal distance between them. (`nearby`, the older list, keeps
+//! its planar local-frame distances; the two agree to well under a metre within 5 km.)
+//!
+//! Candidates come from the R-tree: the site's bounding box grown by the largest band, then exact distances on the
+//! parts whose boxes meet it — never a scan of all zones.
+
+use crate::index::{LocalFrame, Site, ZoneId, ZoneIndex};
+use crate::zone::ZoneKind;
+use geo::{BoundingRect, Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `[proximity]` table of the rulebook: default bands and per-kind overrides, metres, ascending.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProximityConfig {
+    /// Bands for every kind not listed in `kinds`.
+    #[serde(default = "default_bands")]
+    pub bands_m: Vec<f64>,
+    /// Per zone kind (`control_unit`, `red_line`, `water_source`, `nature_reserve`, `other`); an empty list turns
+    /// proximity off for that kind.
+    #[serde(default)]
+    pub kinds: BTreeMap<ZoneKind, Vec<f64>>,
+}
+
+fn default_bands() -> Vec<f64> {
+    vec![500.0, 1000.0, 5000.0]
+}
+
+impl Default for ProximityConfig {
+    /// 500 m, 1 km, 5 km for every kind but control units: they tile the territory, so a site is always in one and
+    /// the next one is always a few metres away — not a finding.
+    fn default() -> Self {
+        ProximityConfig { bands_m: default_bands(), kinds: BTreeMap::from([(ZoneKind::ControlUnit, vec![])]) }
+    }
+}
+
+/// Why a `[proximity]` table is refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProximityConfigError {
+    #[error("proximity bands of {owner} must be finite, positive, ascending and at most 50000 m; got {bands:?}")]
+    BadBands { owner: String, bands: Vec<f64> },
+}
+
+/// Largest band accepted: the same ceiling as the `nearby` radius, so one request cannot ask for a county-wide scan.
+pub const MAX_BAND_M: f64 = 50_000.0;
+
+impl ProximityConfig {
+    pub fn check(&self) -> Result<(), ProximityConfigError> {
+        let ok = |b: &[f64]| b.iter().all(|v| v.is_finite() && *v > 0.0 && *v <= MAX_BAND_M) && b.windows(2).all(|w| w[0] < w[1]);
+        if !ok(&self.bands_m) {
+            return Err(ProximityConfigError::BadBands { owner: "bands_m".into(), bands: self.bands_m.clone() });
+        }
+        for (k, b) in &self.kinds {
+            if !ok(b) {
+                return Err(ProximityConfigError::BadBands { owner: format!("kinds.{k}"), bands: b.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    /// The bands for one kind (empty: not screened).
+    pub fn bands(&self, kind: ZoneKind) -> &[f64] {
+        self.kinds.get(&kind).map(Vec::as_slice).unwrap_or(&self.bands_m)
+    }
+
+    /// The largest band of any kind: how far candidates are searched.
+    pub fn reach_m(&self) -> f64 {
+        ZoneKind::ALL.iter().filter_map(|k| self.bands(*k).last().copied()).fold(0.0, f64::max)
+    }
+
+    /// The smallest band holding `distance_m`, if any.
+    pub fn band_of(&self, kind: ZoneKind, distance_m: f64) -> Option<f64> {
+        self.bands(kind).iter().copied().find(|b| distance_m <= *b)
+    }
+}
+
+/// Label of a band: `≤500 m`, `≤1 km`, `≤5 km`.
+pub fn band_label(band_m: f64) -> String {
+    if band_m >= 1000.0 && (band_m / 1000.0).fract() == 0.0 {
+        format!("≤{} km", band_m / 1000.0)
+    } else if band_m >= 1000.0 {
+        format!("≤{:.1} km", band_m / 1000.0)
+    } else {
+        format!("≤{band_m} m")
+    }
+}
+
+/// One zone near the site: its id, geodesic distance (m) and the smallest band it falls in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    pub zone: ZoneId,
+    pub distance_m: f64,
+    pub band_m: f64,
+}
+
+/// Zones within their kind's largest band of the site, not in `exclude` (the zones it touches), nearest first.
+pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &[ZoneId]) -> Vec<Near> {
+    let reach = config.reach_m();
+    let Some(rect) = site.bounding_rect() else { return vec![] };
+    if reach <= 0.0 {
+        return vec![];
+    }
+    let origin = rect.center();
+    let frame = LocalFrame::at(origin);
+    // Back from the frame to lon/lat: the frame is linear, so one metre east/north is a fixed number of degrees.
+    let (lon_per_m, lat_per_m) = frame.degrees(1.0);
+    let lon_lat = |c: Coord<f64>| Coord { x: origin.x + c.x * lon_per_m, y: origin.y + c.y * lat_per_m };
+    // 1 % margin: the frame's scale is that of the box's centre, not of its edges.
+    let (dx, dy) = frame.degrees(reach * 1.01);
+    let grown = Rect::new(Coord { x: rect.min().x - dx, y: rect.min().y - dy }, Coord { x: rect.max().x + dx, y: rect.max().y + dy });
+    let local_site = frame.site(site);
+    let mut out: Vec<Near> = index
+        .parts_in_rect(grown)
+        .into_iter()
+        .filter(|(z, _)| !exclude.contains(z))
+        .filter_map(|(zone, parts)| {
+            let kind = index.zone(zone).kind();
+            let largest = *config.bands(kind).last()?;
+            let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
+            // Parts whose box is farther than the kind's largest band cannot be within it (1 % frame margin).
+            let reachable = |p: &&&Polygon<f64>| {
+                p.bounding_rect().is_some_and(|r| box_distance(to_local(r.min()), to_local(r.max()), &local_site) <= largest * 1.01)
+            };
+            let (a, b) = parts
+                .iter()
+                .filter(reachable)
+                .filter_map(|p| match &local_site {
+                    // Points, the common case: no copy of the part, one pass over its edges.
+                    Site::Point(q) => nearest_on_rings(q.0, p, &to_local),
+                    _ => nearest_pair(&local_site, &p.map_coords(to_local)),
+                })
+                .min_by(|x, y| x.2.total_cmp(&y.2))
+                .map(|(a, b, _)| (lon_lat(a), lon_lat(b)))?;
+            let d = Geodesic.distance(Point(a), Point(b));
+            let band_m = config.band_of(kind, d).filter(|_| d <= largest)?;
+            Some(Near { zone, distance_m: d, band_m })
+        })
+        .collect();
+    out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    out
+}
+
+/// Planar distance from the site (its bounding box, in the frame) to a box given by two local corners; 0 if they meet.
+fn box_distance(min: Coord<f64>, max: Coord<f64>, site: &Site) -> f64 {
+    let (smin, smax) = match site.bounding_rect() {
+        Some(r) => (r.min(), r.max()),
+        None => return f64::INFINITY,
+    };
+    let dx = (min.x - smax.x).max(smin.x - max.x).max(0.0);
+    let dy = (min.y - smax.y).max(smin.y - max.y).max(0.0);
+    dx.hypot(dy)
+}
+
+/// The point of a polygon's rings (outer and holes) nearest to local point `q`, walking the edges in lon/lat and
+/// projecting each vertex on the fly: [`nearest_pair`] for a point without copying the part.
+fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<f64>) -> Coord<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    let mut best: Option<(Coord<f64>, f64)> = None;
+    for ring in std::iter::once(part.exterior()).chain(part.interiors()) {
+        let mut prev: Option<Coord<f64>> = None;
+        for c in ring.coords() {
+            let b = to_local(*c);
+            if let Some(a) = prev {
+                let d = b - a;
+                let len2 = d.x * d.x + d.y * d.y;
+                let t = if len2 > 0.0 { (((q.x - a.x) * d.x + (q.y - a.y) * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let p = Coord { x: a.x + d.x * t, y: a.y + d.y * t };
+                let dist2 = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
+                if best.is_none_or(|(_, bd)| dist2 < bd) {
+                    best = Some((p, dist2));
+                }
+            }
+            prev = Some(b);
+        }
+    }
+    best.map(|(p, d2)| (q, p, d2.sqrt()))
+}
+
+/// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two
+/// geometries that do not meet, the shortest distance is reached at a vertex of one of them, so it is enough to
+/// take every vertex of each to its closest point on the other.
+fn nearest_pair(site: &Site, zone: &Polygon<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    let closest_on = |g: &dyn Fn(Point<f64>) -> Closest<f64>, p: Point<f64>| match g(p) {
+        Closest::Intersection(q) | Closest::SinglePoint(q) => Some(q),
+        Closest::Indeterminate => None,
+    };
+    let zone_rings = || std::iter::once(zone.exterior()).chain(zone.interiors());
+    let to_zone = |p: Point<f64>| {
+        zone_rings()
+            .filter_map(|r| closest_on(&|q| r.closest_point(&q), p))
+            .min_by(|a, b| Euclidean.distance(*a, p).total_cmp(&Euclidean.distance(*b, p)))
+    };
+    let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
+    let mut consider = |s: Coord<f64>, z: Coord<f64>| {
+        let d = Euclidean.distance(Point(s), Point(z));
+        if best.is_none_or(|b| d < b.2) {
+            best = Some((s, z, d));
+        }
+    };
+    let site_lines: Vec<&LineString<f64>> = match site {
+        Site::Point(p) => {
+            let q = to_zone(*p)?;
+            return Some((p.0, q.0, Euclidean.distance(*p, q)));
+        }
+        Site::Line(ml) => ml.0.iter().collect(),
+        Site::Footprint(mp) => mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect(),
+    };
+    for l in &site_lines {
+        for c in l.coords() {
+            if let Some(q) = to_zone(Point(*c)) {
+                consider(*c, q.0);
+            }
+        }
+    }
+    for r in zone_rings() {
+        for c in r.coords() {
+            for l in &site_lines {
+                if let Some(q) = closest_on(&|p| l.closest_point(&p), Point(*c)) {
+                    consider(q.0, *c);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The nearest zone of each kind in a list sorted nearest first.
+pub fn nearest_per_kind(index: &ZoneIndex, near: &[Near]) -> BTreeMap<ZoneKind, Near> {
+    let mut out = BTreeMap::new();
+    for n in near {
+        out.entry(index.zone(n.zone).kind()).or_insert(*n);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_pick_the_smallest_that_holds_the_distance() {
+        let c = ProximityConfig::default();
+        assert_eq!(c.band_of(ZoneKind::RedLine, 300.0), Some(500.0));
+        assert_eq!(c.band_of(ZoneKind::RedLine, 500.0), Some(500.0));
+        assert_eq!(c.band_of(ZoneKind::RedLine, 501.0), Some(1000.0));
+        assert_eq!(c.band_of(ZoneKind::RedLine, 5001.0), None);
+        assert_eq!(c.band_of(ZoneKind::ControlUnit, 1.0), None);
+        assert_eq!(c.reach_m(), 5000.0);
+        assert_eq!(band_label(500.0), "≤500 m");
+        assert_eq!(band_label(1000.0), "≤1 km");
+        assert_eq!(band_label(2500.0), "≤2.5 km");
+    }
+
+    #[test]
+    fn the_point_fast_path_finds_the_same_nearest_point_as_the_general_one() {
+        use geo::polygon;
+        let part = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0), (x: 0.0, y: 0.0)];
+        for q in [Coord { x: 13.0, y: 4.0 }, Coord { x: -3.0, y: -4.0 }, Coord { x: 5.0, y: 12.0 }] {
+            let fast = nearest_on_rings(q, &part, &|c| c).expect("fast");
+            let general = nearest_pair(&Site::Point(Point(q)), &part).expect("general");
+            assert!((fast.2 - general.2).abs() < 1e-9 && fast.1 == general.1, "{fast:?} vs {general:?}");
+        }
+    }
+
+    #[test]
+    fn unordered_bands_are_refused() {
+        let c = ProximityConfig { bands_m: vec![1000.0, 500.0], kinds: BTreeMap::new() };
+        assert!(c.check().is_err());
+        let c = ProximityConfig { bands_m: vec![500.0], kinds: BTreeMap::from([(ZoneKind::Other, vec![f64::NAN])]) };
+        assert!(c.check().is_err());
+        assert!(ProximityConfig::default().check().is_ok());
+    }
+}
