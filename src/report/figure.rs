@@ -345,12 +345,12 @@ pub fn round_length(max_m: f64) -> f64 {
 fn draw_scale_bar(svg: &mut String, m_per_px: f64) {
     let len_m = round_length(WIDTH * 0.2 * m_per_px);
     let len_px = len_m / m_per_px;
-    let (x, y) = (WIDTH - 24.0 - len_px, HEIGHT - 26.0);
+    let (x, y) = (WIDTH - 44.0 - len_px, HEIGHT - 26.0);
     let half = len_px / 2.0;
     let _ = write!(
         svg,
-        r##"<g transform="translate({x:.1} {y:.1})"><rect x="-10" y="-24" width="{:.1}" height="40" fill="#fff" fill-opacity="0.92" stroke="#777" stroke-width="0.8"/><rect x="0" y="0" width="{half:.1}" height="6" fill="#222" stroke="#222" stroke-width="1"/><rect x="{half:.1}" y="0" width="{half:.1}" height="6" fill="#fff" stroke="#222" stroke-width="1"/><text x="0" y="-6" font-size="11" text-anchor="middle" fill="#222">0</text><text x="{len_px:.1}" y="-6" font-size="11" text-anchor="middle" fill="#222">{}</text></g>"##,
-        len_px + 20.0,
+        r##"<g transform="translate({x:.1} {y:.1})"><rect x="-14" y="-24" width="{:.1}" height="40" fill="#fff" fill-opacity="0.92" stroke="#777" stroke-width="0.8"/><rect x="0" y="0" width="{half:.1}" height="6" fill="#222" stroke="#222" stroke-width="1"/><rect x="{half:.1}" y="0" width="{half:.1}" height="6" fill="#fff" stroke="#222" stroke-width="1"/><text x="0" y="-6" font-size="11" text-anchor="middle" fill="#222">0</text><text x="{len_px:.1}" y="-6" font-size="11" text-anchor="middle" fill="#222">{}</text></g>"##,
+        len_px + 48.0,
         length_label(len_m)
     );
 }
