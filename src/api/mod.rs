@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
+pub mod report;
 pub mod tiles;
 pub mod upload;
 
