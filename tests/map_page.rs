@@ -174,3 +174,13 @@ fn static_files_never_leave_the_web_folder() {
         assert!(!text.contains("[package]") && !text.contains("root:x:"), "{path} leaked a file:\n{text}");
     }
 }
+
+#[test]
+fn only_page_files_are_served_not_the_npm_folders_beside_them() {
+    let server = Server::start();
+    assert_eq!(raw_get(&server, "/web/vendor/maplibre-gl.css").0, 200);
+    for path in ["/web/package.json", "/web/package-lock.json", "/web/node_modules/maplibre-gl/package.json", "/web/vendor/../package.json"] {
+        let (status, _) = raw_get(&server, path);
+        assert!(status == 404 || status == 400, "{path}: HTTP {status}");
+    }
+}

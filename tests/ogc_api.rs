@@ -143,10 +143,10 @@ fn landing_page_links_to_api_definition_conformance_and_collections() {
     }
     assert!(link(&landing, "self").ends_with("/?f=json"));
     let service_desc = links(&landing).into_iter().find(|l| l["rel"] == "service-desc").expect("service-desc link");
-    assert_eq!(service_desc["type"], "application/vnd.oai.openapi+json;version=3.0");
-    // Every link leads somewhere that answers with the announced type.
-    let api = s.ok(&link(&landing, "service-desc"), "application/vnd.oai.openapi+json;version=3.0");
-    assert!(api["openapi"].as_str().unwrap().starts_with("3."), "{}", api["openapi"]);
+    assert_eq!(service_desc["type"], "application/vnd.oai.openapi+json;version=3.1");
+    // Every link leads somewhere that answers with the announced type, and the document is the version announced.
+    let api = s.ok(&link(&landing, "service-desc"), "application/vnd.oai.openapi+json;version=3.1");
+    assert!(api["openapi"].as_str().unwrap().starts_with("3.1."), "{}", api["openapi"]);
     let conformance = s.ok(&link(&landing, "conformance"), "application/json");
     assert!(conformance["conformsTo"].is_array());
     let collections = s.ok(&link(&landing, "data"), "application/json");
@@ -174,14 +174,13 @@ fn root_still_serves_the_map_page_to_browsers_and_refuses_unknown_formats() {
 }
 
 #[test]
-fn conformance_declares_exactly_core_geojson_and_oas30() {
+fn conformance_declares_exactly_core_and_geojson_not_oas30_for_an_openapi_31_document() {
     let s = Server::start();
     let doc = s.ok("/conformance", "application/json");
     let got: BTreeSet<&str> = doc["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     let want: BTreeSet<&str> = [
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     ]
     .into();
     assert_eq!(got, want);
@@ -489,7 +488,7 @@ fn repeated_codes_in_a_layer_get_unique_ids_that_resolve() {
 #[test]
 fn openapi_document_describes_the_ogc_endpoints_and_item_parameters() {
     let s = Server::start();
-    let api = s.ok("/openapi.json", "application/vnd.oai.openapi+json;version=3.0");
+    let api = s.ok("/openapi.json", "application/vnd.oai.openapi+json;version=3.1");
     let paths = api["paths"].as_object().unwrap();
     for p in ["/", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"] {
         assert!(paths.get(p).and_then(|x| x.get("get")).is_some(), "{p} missing from the OpenAPI document");

@@ -210,6 +210,23 @@ fn a_single_layer_tileset_has_only_that_layer() {
 }
 
 #[test]
+fn tiles_are_revalidated_with_the_dataset_version_as_etag_and_answer_304_when_unchanged() {
+    let s = Server::start();
+    let version = s.get("/readyz").json::<Value>().unwrap()["dataset_version"].as_str().unwrap().to_string();
+    let r = s.get("/tiles/zones/0/0/0.mvt");
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, format!("W/\"{version}\""));
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let again = client().get(s.url("/tiles/zones/0/0/0.mvt")).header("if-none-match", &etag).send().unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().unwrap().is_empty());
+    // A tag from another dataset version gets the tile again.
+    let stale = client().get(s.url("/tiles/zones/0/0/0.mvt")).header("if-none-match", "W/\"other@0000000000000000\"").send().unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+}
+
+#[test]
 fn tiles_without_zones_are_204_no_content() {
     let s = Server::start();
     // Beijing at z10, and the far corner of the world at z0's neighbours.

@@ -9,5 +9,6 @@ apt_install() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # Another apt (unattended upgrades, a parallel setup) may hold the lock for a while: wait for it rather than fail.
+  $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >/dev/null
 }

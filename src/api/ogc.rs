@@ -34,16 +34,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
 /// The conformance classes declared at `/conformance`: only those implemented (no HTML encoding, no CRS or filter
-/// extensions).
-pub const CONFORMANCE: [&str; 3] = [
+/// extensions). Not `oas30`: the API description is OpenAPI 3.1 (what utoipa 5 writes), and that class promises 3.0.
+pub const CONFORMANCE: [&str; 2] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
 const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
-const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// The media type of `/openapi.json`, as the landing page's `service-desc` link announces it.
+pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.1";
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 

@@ -30,13 +30,13 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// Served as `application/vnd.oai.openapi+json;version=3.0`, the media type the landing page's `service-desc` link
-/// announces (OGC API – Features, OpenAPI 3.0 conformance class).
+/// Served with the media type the landing page's `service-desc` link announces ([`super::ogc::OPENAPI`]): the
+/// document is OpenAPI 3.1, and says so.
 pub async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::tiles::TilesDoc::openapi());
     doc.merge(super::fonts::FontsDoc::openapi());
     let mut resp = Json(doc).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.oai.openapi+json;version=3.0"));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(super::ogc::OPENAPI));
     resp
 }

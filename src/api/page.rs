@@ -42,6 +42,11 @@ pub async fn serve_static(dir: &Path, req: Request) -> Response {
     let raw = parts.uri.path().to_string();
     let rest = raw.strip_prefix("/web").unwrap_or(&raw);
     let rest = if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") };
+    // Only what the page loads: its own files and the vendored MapLibre, not npm's working folders beside them
+    // (node_modules, package.json) that the build leaves in the same directory.
+    if !is_page_file(&rest) {
+        return not_found(&raw);
+    }
     let path_and_query = match parts.uri.query() {
         Some(q) => format!("{rest}?{q}"),
         None => rest,
@@ -62,6 +67,14 @@ pub async fn serve_static(dir: &Path, req: Request) -> Response {
     // Revalidate every time (ServeDir answers 304 when unchanged): a new release's files are picked up at once.
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
+}
+
+/// `/index.html`, `/app.js`, … (top-level page files by extension) and anything under `/vendor/`; checked on the raw
+/// path, so an encoded separator cannot slip past (ServeDir refuses those anyway).
+fn is_page_file(rest: &str) -> bool {
+    let rest = rest.trim_start_matches('/');
+    let top_level = !rest.contains('/') && [".html", ".js", ".css", ".mjs", ".png", ".svg", ".ico"].iter().any(|e| rest.ends_with(e));
+    top_level || (rest.starts_with("vendor/") && !rest.contains("%2"))
 }
 
 fn not_found(path: &str) -> Response {

@@ -8,6 +8,10 @@
 //!   absolute base URL, so its `zones` source and its `glyphs` point at this service. Its label (symbol) layers name
 //!   the service's label font; without one (see `api::fonts`) the style is served without `glyphs` and without label
 //!   layers, since MapLibre logs an error for every glyph range it cannot load.
+//!
+//! Tiles carry a weak `ETag` made from the dataset version and `Cache-Control: no-cache`: a browser keeps them but
+//! asks again each time, and gets a body-less 304 until the dataset is reloaded, so a map never shows zones from a
+//! version the API no longer answers from.
 
 use super::error::ApiError;
 use super::AppState;
@@ -58,6 +62,7 @@ fn tile_number(v: &str, name: &'static str) -> Result<u32, ApiError> {
 pub async fn get_tile(
     State(state): State<Arc<AppState>>,
     Path((tileset, z, x, file)): Path<(String, String, String, String)>,
+    request_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Some(y) = file.strip_suffix(".mvt") else {
         return Err(ApiError::not_found(format!("no tile {file:?}: tiles are {{y}}.mvt"), format!("瓦片 {file} 不存在：瓦片路径以 .mvt 结尾。")));
@@ -70,6 +75,18 @@ pub async fn get_tile(
         let at = if matches!(e, tiles::TileIdError::Zoom(_)) { "z" } else { "x" };
         ApiError::bad_request("invalid-tile", e.to_string(), e.message_zh()).at(at)
     })?;
+    // Weak: the compression layer may re-encode the bytes; the content is what the tag vouches for.
+    let etag = HeaderValue::from_str(&format!("W/\"{}\"", engine.dataset.version)).map_err(|e| internal(e.to_string()))?;
+    let cache = [(header::ETAG, etag.clone()), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))];
+    let unchanged = request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default().trim_start_matches("W/"));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
     // Clipping is CPU work: keep it off the async workers.
     let bytes = tokio::task::spawn_blocking(move || {
         let ids: Vec<&str> = layers.iter().map(String::as_str).collect();
@@ -79,8 +96,8 @@ pub async fn get_tile(
     .map_err(|e| internal(e.to_string()))?
     .map_err(|e| internal(e.to_string()))?;
     Ok(match bytes {
-        None => StatusCode::NO_CONTENT.into_response(),
-        Some(b) => ([(header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE))], b).into_response(),
+        None => (StatusCode::NO_CONTENT, cache).into_response(),
+        Some(b) => (cache, [(header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE))], b).into_response(),
     })
 }
 
