@@ -2,8 +2,12 @@
 //! citations, versions and the illustrative-data notice; a PDF that renders and whose text says the verdict in
 //! Chinese; the map figure; the English option; and reading a recorded assessment's JSON back.
 
+#[path = "common/server.rs"]
+mod server;
+
 use assert_cmd::Command;
 use serde_json::Value;
+use server::{client, Server};
 use std::path::Path;
 
 fn ecogate() -> Command {
@@ -159,4 +163,55 @@ fn a_recorded_answer_with_fields_this_version_does_not_know_still_reads() {
 fn unknown_format_and_language_are_usage_errors() {
     ecogate().arg("report").args(PROHIBITED).args(["--out", "/tmp/x.docx"]).assert().code(2);
     ecogate().arg("report").args(PROHIBITED).args(["--format", "html", "--lang", "fr"]).assert().code(2);
+}
+
+/// One recorded answer on a running server: its reference number.
+fn recorded_id(server: &Server) -> String {
+    let url = format!("{}/v1/assessments?lon=113.447392&lat=33.317817&industry=3011&nature=new&discharges_pollutants=yes", server.base);
+    let a: Value = client().get(url).send().expect("assess").json().expect("JSON");
+    a["id"].as_str().expect("the answer has a reference number (audit trail on)").to_string()
+}
+
+#[test]
+fn http_report_of_a_recorded_answer_in_html_and_pdf() {
+    let server = Server::start();
+    let id = recorded_id(&server);
+    let resp = client().get(format!("{}/v1/assessments/{id}/report?format=html", server.base)).send().expect("report");
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
+    let html = resp.text().expect("text");
+    assert!(html.contains(r#"data-verdict="prohibited""#) && html.contains(&id), "verdict and id");
+    assert!(html.contains("评估记录于"), "says when it was recorded");
+    assert!(html.contains("SY410481001-2") && html.contains("<svg"), "zones and figure");
+
+    let en = client().get(format!("{}/v1/assessments/{id}/report?lang=en", server.base)).send().expect("report").text().expect("text");
+    assert!(en.contains(r#"<html lang="en">"#) && en.contains("assessment recorded at"), "English on request");
+
+    let pdf = client().get(format!("{}/v1/assessments/{id}/report?format=pdf", server.base)).send().expect("report");
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, &bytes).expect("write");
+    let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("禁止") && text.contains(&id), "PDF text: {text}");
+}
+
+#[test]
+fn http_report_of_an_unknown_id_is_a_404_problem_and_a_bad_format_a_400() {
+    let server = Server::start();
+    let resp = client().get(format!("{}/v1/assessments/EG-20261127-0000000000/report", server.base)).send().expect("report");
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let problem: Value = resp.json().expect("problem");
+    assert!(problem["detail_zh"].as_str().is_some_and(|d| !d.is_empty()));
+
+    let id = recorded_id(&server);
+    let resp = client().get(format!("{}/v1/assessments/{id}/report?format=docx", server.base)).send().expect("report");
+    assert_eq!(resp.status(), 400);
+    let problem: Value = resp.json().expect("problem");
+    assert_eq!(problem["pointer"], "format");
 }

@@ -27,6 +27,11 @@ pub enum Block {
     Figure { caption: String },
 }
 
+/// The report's title (also the HTML title and the PDF's document title).
+pub fn title(lang: Lang) -> String {
+    lang.pick("建设项目选址生态环境分区管控符合性筛查报告", "Siting screening report: ecological zoning").to_string()
+}
+
 /// A table cell, a field value or a paragraph that would otherwise be empty.
 const DASH: &str = "—";
 
@@ -35,7 +40,7 @@ pub fn blocks(input: &ReportInput, caption: &str, lang: Lang) -> Vec<Block> {
     let t = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     let h = |zh: &str, en: &str| Block::Heading(lang.heading(zh, en));
     let mut out = vec![Block::Title {
-        title: t("建设项目选址生态环境分区管控符合性筛查报告", "Siting screening report: ecological zoning"),
+        title: title(lang),
         subtitle: t("“三线一单”环境管控单元、生态保护红线、饮用水水源保护区、自然保护地等", "Environmental control units (三线一单), ecological red lines, drinking-water source protection zones, nature reserves and other zoning layers"),
     }];
 

@@ -61,10 +61,7 @@ fn verdict_class(v: Verdict) -> &'static str {
 /// The whole HTML document.
 pub fn render(input: &ReportInput, figure: &Figure, lang: Lang) -> String {
     let mut s = String::with_capacity(128 * 1024);
-    let title = blocks(input, &figure.caption, lang)
-        .iter()
-        .find_map(|b| if let Block::Title { title, .. } = b { Some(title.clone()) } else { None })
-        .unwrap_or_default();
+    let title = super::content::title(lang);
     let _ = write!(
         s,
         "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} · {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",

@@ -306,6 +306,13 @@ pub fn render(input: &ReportInput, figure: &Figure, lang: Lang, font: &ReportFon
     let total = pages.len();
 
     let mut doc = Document::new();
+    let title = super::content::title(lang);
+    doc.set_metadata(
+        krilla::metadata::Metadata::new()
+            .title(format!("{title} · {}", input.meta.id))
+            .language(lang.tag().to_string())
+            .creator(input.doc.engine.clone()),
+    );
     let size = Size::from_wh(PAGE_W, PAGE_H).ok_or_else(|| ReportError::Pdf("page size".into()))?;
     for (n, ops) in pages.into_iter().enumerate() {
         let mut page = doc.start_page_with(PageSettings::new(size));
