@@ -100,9 +100,37 @@ pub struct ServeArgs {
     /// and the map has no labels.
     #[arg(long)]
     pub font: Option<PathBuf>,
+    /// SQLite audit trail every assessment answer is recorded in (default: $ECOGATE_AUDIT_DB, else
+    /// $STATE_DIRECTORY/audit.sqlite under systemd, else $XDG_STATE_HOME or ~/.local/state, ecogate/audit.sqlite).
+    /// Created with its folder if missing; a corrupt file is moved aside and recreated.
+    #[arg(long, conflicts_with = "no_audit")]
+    pub audit_db: Option<PathBuf>,
+    /// Days audit records are kept before they are pruned (EIA files are kept for years).
+    #[arg(long, default_value_t = 3650, env = "ECOGATE_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: u32,
+    /// Record nothing (benchmarks, throwaway instances): answers carry no `id`, GET /v1/assessments/{id} finds nothing.
+    #[arg(long)]
+    pub no_audit: bool,
 }
 
 impl ServeArgs {
+    /// Where the audit trail lives when `--audit-db` is not given.
+    pub fn audit_path(&self) -> PathBuf {
+        if let Some(p) = &self.audit_db {
+            return p.clone();
+        }
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(p) = env("ECOGATE_AUDIT_DB") {
+            return p;
+        }
+        // systemd's StateDirectory= may list several folders separated by ':'; the first is ours.
+        if let Some(dir) = std::env::var("STATE_DIRECTORY").ok().and_then(|v| v.split(':').next().filter(|d| !d.is_empty()).map(PathBuf::from)) {
+            return dir.join("audit.sqlite");
+        }
+        let base = env("XDG_STATE_HOME").or_else(|| env("HOME").map(|h| h.join(".local/state"))).unwrap_or_else(|| PathBuf::from("."));
+        base.join("ecogate").join("audit.sqlite")
+    }
+
     pub fn font_path(&self) -> PathBuf {
         font_path(&self.font)
     }
@@ -291,6 +319,8 @@ impl DataArgs {
 pub enum Failure {
     Usage(String),
     Engine(EngineError),
+    /// The service cannot start (e.g. the audit database folder is not writable).
+    Startup(String),
     /// The report could not be made (font, figure, PDF writer) or written.
     Report(String),
 }
@@ -299,13 +329,13 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
-            Failure::Engine(_) | Failure::Report(_) => EXIT_ERROR,
+            Failure::Engine(_) | Failure::Startup(_) | Failure::Report(_) => EXIT_ERROR,
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(m) | Failure::Report(m) => m.clone(),
+            Failure::Usage(m) | Failure::Startup(m) | Failure::Report(m) => m.clone(),
             Failure::Engine(EngineError::Ingest(IngestError::Refused { report })) => {
                 format!("dataset refused:\n{}", report::validation_text(report))
             }
@@ -495,7 +525,14 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
             crate::glyphs::DEFAULT_FONT_PACKAGE
         ),
     }
-    let state = std::sync::Arc::new(crate::api::AppState::new(engine, limits, config, glyphs));
+    let audit = if args.no_audit {
+        tracing::warn!("audit trail off (--no-audit): answers carry no reference number and nothing is recorded");
+        crate::audit::AuditStore::disabled()
+    } else {
+        let config = crate::audit::AuditConfig { path: args.audit_path(), retention_days: args.audit_retention_days };
+        crate::audit::AuditStore::open(&config).map_err(|e| Failure::Startup(format!("{e} (choose another place with --audit-db or $ECOGATE_AUDIT_DB)")))?
+    };
+    let state = std::sync::Arc::new(crate::api::AppState::new(engine, limits, config, glyphs).with_audit(std::sync::Arc::new(audit)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)

@@ -19,4 +19,5 @@ pub mod glyphs;
 pub mod upload;
 pub mod cli;
 pub mod api;
+pub mod audit;
 pub mod pgnotify;

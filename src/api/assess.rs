@@ -2,7 +2,10 @@
 //! `/healthz`, `/readyz`.
 
 use super::error::ApiError;
-use super::AppState;
+use super::{AppState, Client};
+use crate::audit::{self, AuditRecord};
+use axum::Extension;
+use serde::Serialize;
 use crate::assess::{AssessOptions, Assessment, Engine};
 use crate::crs::InputCrs;
 use crate::index::{Site, ZoneId};
@@ -143,11 +146,77 @@ fn site_from_value(state: &AppState, geometry: &Value, crs: &InputCrs, pointer: 
     input::geojson_input(geometry, crs).map_err(|e| located(e, crs_pointer, pointer))
 }
 
-fn respond(engine: &Engine, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
+/// Checks `f` before any work is done, so a bad format is neither assessed nor recorded.
+fn check_format(format: &Format) -> Result<(), ApiError> {
     match format.f.as_deref() {
-        None | Some("json") => Ok(Json(a).into_response()),
-        Some("geojson") => Ok(geojson_response(engine, site, a)),
+        None | Some("json") | Some("geojson") => Ok(()),
         Some(other) => Err(ApiError::bad_request("invalid-format", format!("unknown format f={other}: use json or geojson"), format!("未知输出格式 f={other}：可选 json 或 geojson。")).at("f")),
+    }
+}
+
+/// An answer with its reference number as the first member.
+#[derive(Serialize)]
+struct WithId<'a, T: Serialize> {
+    id: &'a str,
+    #[serde(flatten)]
+    answer: &'a T,
+}
+
+pub(super) fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "{what}");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "an internal error occurred; it has been logged", "服务内部错误，已记录。")
+}
+
+/// The assessed geometry as GeoJSON (working CRS, EPSG:4490 lon/lat).
+pub(super) fn site_geojson(site: &Site) -> Value {
+    let g = match site {
+        Site::Point(p) => geojson::Value::from(p),
+        Site::Line(l) => geojson::Value::from(l),
+        Site::Footprint(f) => geojson::Value::from(f),
+    };
+    serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null)
+}
+
+/// Records an answer in the audit trail under a new reference number and returns that number and the answer's JSON
+/// (with `id` first), once the record is committed; `None` when the audit trail is off. An answer that cannot be
+/// recorded is not given: a verdict without its record could not be defended later.
+pub(super) async fn record<T: Serialize>(
+    state: &AppState,
+    client: Option<&Client>,
+    request: Value,
+    site: Value,
+    answer: &T,
+) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+    if !state.audit.is_enabled() {
+        return Ok(None);
+    }
+    let id = audit::new_id();
+    let body = serde_json::to_vec(&WithId { id: &id, answer }).map_err(|e| internal("cannot serialise the answer", e))?;
+    let assessment: Value = serde_json::from_slice(&body).map_err(|e| internal("cannot re-read the answer", e))?;
+    let rec = AuditRecord { id: id.clone(), recorded_at: audit::now_rfc3339(), client: client.map(|c| c.0.clone()), request, site, assessment };
+    state.audit.record(rec).await.map_err(|e| {
+        tracing::error!(error = %e, "assessment not recorded: answered 503");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit-unavailable", "Audit trail unavailable",
+            "the assessment could not be recorded in the audit trail, so it is not given; retry later",
+            "评估结果无法写入审计记录，因此未予返回；请稍后重试。")
+    })?;
+    Ok(Some((id, body)))
+}
+
+/// A JSON body already serialised.
+pub(super) fn json_bytes(body: Vec<u8>) -> Response {
+    let mut resp = body.into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// Records the assessment and answers it in the requested format.
+async fn answer(state: &AppState, client: Option<&Client>, request: Value, engine: &Engine, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
+    let recorded = record(state, client, request, site_geojson(site), &a).await?;
+    match (format.f.as_deref(), recorded) {
+        (Some("geojson"), recorded) => Ok(geojson_response(engine, site, a, recorded.map(|r| r.0))),
+        (_, Some((_, body))) => Ok(json_bytes(body)),
+        (_, None) => Ok(Json(a).into_response()),
     }
 }
 
@@ -157,6 +226,7 @@ fn respond(engine: &Engine, site: &Site, a: Assessment, format: &Format) -> Resu
     responses((status = 200, body = Assessment), (status = 400, body = super::error::Problem), (status = 422, body = super::error::Problem), (status = 413, body = super::error::Problem)))]
 pub async fn post_assessment(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<Client>>,
     Query(format): Query<Format>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -169,6 +239,7 @@ pub async fn post_assessment(
             ApiError::bad_request("unreadable-body", e.body_text(), "无法读取请求体。")
         }
     })?;
+    check_format(&format)?;
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"), format!("请求体不是有效的 JSON：{e}"))
     })?;
@@ -207,7 +278,7 @@ pub async fn post_assessment(
     let radius = radius(radius_m, "/radius_m")?;
     let input = site_from_value(&state, &geometry, &crs.0, pointer, crs.1)?;
     let a = engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..engine.options });
-    respond(&engine, &input.site, a, &format)
+    answer(&state, client.as_deref(), value, &engine, &input.site, a, &format).await
 }
 
 /// `GET /v1/assessments?lon=..&lat=..&industry=..&nature=..` (or `at=113°30'15"E 33°16'20"N`, and `crs=…`) — a
@@ -222,8 +293,10 @@ pub async fn post_assessment(
     responses((status = 200, body = Assessment), (status = 422, body = super::error::Problem)))]
 pub async fn get_assessment(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<Client>>,
     Query(mut params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let request = json!(params);
     let number = |params: &mut BTreeMap<String, String>, name: &'static str| -> Result<Option<f64>, ApiError> {
         params
             .remove(name)
@@ -238,6 +311,7 @@ pub async fn get_assessment(
     let lat = number(&mut params, "lat")?;
     let radius_m = number(&mut params, "radius_m")?;
     let format = Format { f: params.remove("f") };
+    check_format(&format)?;
     let at = params.remove("at");
     let towgs84 = params.remove("towgs84").map(Value::String);
     let crs = input_crs(params.remove("crs").as_deref(), towgs84.as_ref(), "crs", "towgs84")?;
@@ -255,7 +329,7 @@ pub async fn get_assessment(
     let facts = parse_facts(&engine, &params, "")?;
     let radius = radius(radius_m, "radius_m")?;
     let a = engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..engine.options });
-    respond(&engine, &input.site, a, &format)
+    answer(&state, client.as_deref(), request, &engine, &input.site, a, &format).await
 }
 
 fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<f64>>, extra: JsonObject) -> Feature {
@@ -278,7 +352,7 @@ fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<
     }
 }
 
-fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
+fn geojson_response(engine: &Engine, site: &Site, a: Assessment, id: Option<String>) -> Response {
     let mut features = Vec::new();
     for hit in &a.zones {
         for id in engine.index.find_code(&hit.zone.code).into_iter().filter(|id| engine.index.zone(*id).layer == hit.zone.layer) {
@@ -304,6 +378,9 @@ fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
     site_props.insert("verdict".into(), json!(a.verdict));
     features.insert(0, Feature { bbox: None, geometry: Some(geojson::Geometry::new(site_geometry)), id: None, properties: Some(site_props), foreign_members: None });
     let mut foreign = JsonObject::new();
+    if let Some(id) = id {
+        foreign.insert("id".into(), json!(id));
+    }
     foreign.insert("verdict".into(), json!(a.verdict));
     foreign.insert("summary".into(), json!(a.summary));
     foreign.insert("dataset_version".into(), json!(a.dataset.version));
@@ -312,6 +389,41 @@ fn geojson_response(engine: &Engine, site: &Site, a: Assessment) -> Response {
     let mut resp = Json(fc).into_response();
     resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/geo+json"));
     resp
+}
+
+/// `GET /v1/assessments/{id}` — a recorded assessment by its reference number: the input as given, the assessed site
+/// and the answer as sent. Lower case and the look-alikes O (for 0) and I/L (for 1) are accepted in the id.
+#[utoipa::path(get, path = "/v1/assessments/{id}",
+    params(("id" = String, Path, description = "reference number from an assessment answer, e.g. EG-20261127-7K3M9QX2TB")),
+    responses((status = 200, body = crate::audit::AuditRecord), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
+pub async fn get_recorded(State(state): State<Arc<AppState>>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    Ok(Json(lookup_recorded(&state, &raw).await?).into_response())
+}
+
+/// The audit record of a reference number as a reviewer may have typed it: 400 for what cannot be an id, 404 for an
+/// id not recorded here (or no audit trail), 503 when the trail cannot be read. Shared with the report route.
+pub(super) async fn lookup_recorded(state: &AppState, raw: &str) -> Result<AuditRecord, ApiError> {
+    let Some(id) = audit::normalize_id(raw) else {
+        return Err(ApiError::bad_request("invalid-assessment-id",
+            "an assessment id looks like EG-20261127-7K3M9QX2TB (EG-, the date, 10 letters and digits)",
+            "评估编号格式应为 EG-20261127-7K3M9QX2TB（EG-、日期、10 位字母数字）。").at("id"));
+    };
+    if !state.audit.is_enabled() {
+        return Err(ApiError::not_found("this server keeps no audit trail (started with --no-audit)", "本服务未启用审计记录（--no-audit）。"));
+    }
+    let store = Arc::clone(&state.audit);
+    let lookup = id.clone();
+    let found = tokio::task::spawn_blocking(move || store.get(&lookup))
+        .await
+        .map_err(|e| internal("audit lookup failed", e))?
+        .map_err(|e| {
+            tracing::error!(error = %e, "audit lookup failed");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit-unavailable", "Audit trail unavailable", "the audit trail cannot be read now; retry later", "审计记录暂时无法读取，请稍后重试。")
+        })?;
+    match found {
+        Some(rec) => Ok(rec),
+        None => Err(ApiError::not_found(format!("no assessment {id} is recorded here"), format!("没有编号为 {id} 的评估记录。"))),
+    }
 }
 
 /// `GET /v1/zones/{code}` — one zone (all its features) with its requirements, as GeoJSON.

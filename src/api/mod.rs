@@ -3,6 +3,7 @@
 //!
 //! Limits (all configurable, documented in the README and `/openapi.json`): request body 2 MiB, 50,000 vertices
 //! per geometry, 30 s per request, 20 MiB per uploaded footprint file. Every error is `application/problem+json` (RFC 7807).
+//! Every assessment answer is recorded in the audit trail ([`crate::audit`]) before it is sent.
 
 pub mod assess;
 pub mod error;
@@ -15,7 +16,9 @@ pub mod tiles;
 pub mod upload;
 
 use crate::assess::Engine;
-use axum::extract::{DefaultBodyLimit, Request};
+use crate::audit::AuditStore;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
+use std::net::SocketAddr;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -70,15 +73,27 @@ pub struct ServiceConfig {
 /// every answer is consistent with the dataset version it names.
 pub struct AppState {
     current: ArcSwap<Engine>,
+    /// The audit trail every assessment answer is recorded in (`GET /v1/assessments/{id}` reads it back). Its
+    /// [`AuditStore::get`] is blocking: call it from `spawn_blocking`.
+    pub audit: Arc<AuditStore>,
     pub limits: Limits,
     pub config: ServiceConfig,
     /// The font map labels are made from, or why there is none (then the style is served without labels).
     pub glyphs: crate::glyphs::LabelFont,
+    /// The printable reports' font: the labels' font file, read on the first report.
+    pub report_font: report::ReportFontCell,
 }
 
 impl AppState {
     pub fn new(engine: Engine, limits: Limits, config: ServiceConfig, glyphs: crate::glyphs::LabelFont) -> Self {
-        AppState { current: ArcSwap::from_pointee(engine), limits, config, glyphs }
+        let report_font = report::ReportFontCell::new(glyphs.path());
+        AppState { current: ArcSwap::from_pointee(engine), audit: Arc::new(AuditStore::disabled()), limits, config, glyphs, report_font }
+    }
+
+    /// Records assessments in `audit` (the default, [`AuditStore::disabled`], records nothing and gives no ids).
+    pub fn with_audit(mut self, audit: Arc<AuditStore>) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// The engine (dataset + rulebook) this request answers from; take it once per request.
@@ -99,6 +114,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
     let api = Router::new()
         .route("/v1/assessments", get(assess::get_assessment).post(assess::post_assessment))
+        .route("/v1/assessments/{id}", get(assess::get_recorded))
+        .route("/v1/assessments/{id}/report", get(report::get_report))
         // Its own body limit: the file plus room for the multipart framing and the facts.
         .route(
             "/v1/assessments/upload",
@@ -133,7 +150,23 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(identify_client))
         .with_state(state)
+}
+
+/// Who is asking, as recorded in the audit trail: `key:<label>` for an API key (never the key), else `ip:<address>`.
+#[derive(Debug, Clone)]
+pub struct Client(pub String);
+
+/// Puts the [`Client`] in the request's extensions (from the peer address the server was started to record).
+async fn identify_client(mut req: Request, next: Next) -> Response {
+    if req.extensions().get::<Client>().is_none() {
+        if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
+            let client = Client(format!("ip:{}", addr.ip()));
+            req.extensions_mut().insert(client);
+        }
+    }
+    next.run(req).await
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
@@ -164,9 +197,14 @@ async fn method_not_allowed(req: Request) -> ApiError {
         format!("{} is not allowed on {}", req.method(), req.uri().path()), format!("{} 方法不适用于 {}。", req.method(), req.uri().path()))
 }
 
-/// Serves until SIGINT or SIGTERM, then drains requests in flight.
+/// Serves until SIGINT or SIGTERM, then drains requests in flight (each waits for its audit record to be
+/// committed) and flushes the audit trail, so no answered assessment is missing from it.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    let audit = Arc::clone(&state.audit);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let _ = tokio::task::spawn_blocking(move || audit.close()).await;
+    served
 }
 
 async fn shutdown_signal() {

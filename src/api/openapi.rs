@@ -11,6 +11,8 @@ use utoipa::OpenApi;
     paths(
         super::assess::post_assessment,
         super::assess::get_assessment,
+        super::assess::get_recorded,
+        super::report::get_report,
         super::upload::post_upload,
         super::assess::get_zone,
         super::assess::get_rules,
@@ -24,7 +26,7 @@ use utoipa::OpenApi;
         super::ogc::items,
         super::ogc::feature,
     ),
-    components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment,
+    components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment, crate::audit::AuditRecord,
         super::ogc::LandingPage, super::ogc::Conformance, super::ogc::Collections, super::ogc::Collection,
         super::ogc::FeatureCollectionPage, super::ogc::Link))
 )]

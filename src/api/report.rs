@@ -4,12 +4,15 @@
 //! Rendering (the figure, a PDF) takes CPU time, so it runs on the blocking pool, not on the request's worker.
 
 use super::error::ApiError;
+use super::AppState;
 use crate::assess::Engine;
+use crate::audit::AuditRecord;
 use crate::crs::InputCrs;
 use crate::index::Site;
 use crate::report::font::ReportFont;
 use crate::report::model::ReportMeta;
 use crate::report::{self, Format, Lang, ReportInput};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -65,15 +68,18 @@ impl ReportFontCell {
     }
 }
 
-/// What the audit trail holds of one answer, as the report needs it.
-pub struct Recorded {
-    pub id: String,
-    pub recorded_at: String,
-    pub client: Option<String>,
-    /// The assessed geometry, GeoJSON in EPSG:4490.
-    pub site: Value,
-    /// The answer as sent.
-    pub assessment: Value,
+/// `GET /v1/assessments/{id}/report?format=html|pdf&lang=zh|en`
+#[utoipa::path(get, path = "/v1/assessments/{id}/report",
+    params(("id" = String, Path, description = "reference number from an assessment answer, e.g. EG-20261127-7K3M9QX2TB"),
+           ("format" = Option<String>, Query, description = "html (default) or pdf"),
+           ("lang" = Option<String>, Query, description = "zh (default) or en")),
+    responses((status = 200, description = "The printable report: text/html or application/pdf"),
+              (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem), (status = 503, body = super::error::Problem)))]
+pub async fn get_report(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPath<String>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
+    let (format, lang) = q.parse()?;
+    let rec = super::assess::lookup_recorded(&state, &raw).await?;
+    let font = state.report_font.get()?.clone();
+    respond(state.engine(), font, rec, format, lang).await
 }
 
 /// The site geometry of a record; a record whose geometry cannot be read is drawn at the answer's representative
@@ -87,7 +93,7 @@ fn recorded_site(site: &Value, assessment: &Value) -> Site {
 }
 
 /// Renders the report of a recorded answer, off the async workers.
-pub async fn respond(engine: Arc<Engine>, font: ReportFont, rec: Recorded, format: Format, lang: Lang) -> Result<Response, ApiError> {
+pub async fn respond(engine: Arc<Engine>, font: ReportFont, rec: AuditRecord, format: Format, lang: Lang) -> Result<Response, ApiError> {
     let id = rec.id.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         let site = recorded_site(&rec.site, &rec.assessment);

@@ -5,9 +5,12 @@
 //! `POST /v1/assessments`, e.g. `cgcs2000-gk3:40`, `gcj02`, `EPSG:4528`), `towgs84` (with a Xi'an 1980 / Beijing 1954
 //! `crs`), `radius_m`.
 
-use super::assess::{fact_string, parse_facts, radius};
+use super::assess::{fact_string, internal, json_bytes, parse_facts, radius, record, site_geojson};
 use super::error::ApiError;
-use super::AppState;
+use super::{AppState, Client};
+use axum::Extension;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 use crate::assess::AssessOptions;
 use crate::upload::{self, UploadError, UploadLimits};
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
@@ -63,6 +66,7 @@ fn text_part(bytes: &[u8], part: &str) -> Result<String, ApiError> {
         (status = 413, body = super::error::Problem), (status = 415, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn post_upload(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<Client>>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let limit = state.limits.max_upload_bytes;
@@ -155,19 +159,26 @@ pub async fn post_upload(
         })?),
     };
     let radius = radius(radius_m, "radius_m")?;
+    // Recorded as given, except the file: by name, size and SHA-256 (the reviewer keeps the file itself).
+    let request = json!({
+        "file": { "name": filename, "bytes": bytes.len(), "sha256": Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>() },
+        "facts": raw_facts, "crs": crs, "towgs84": towgs84, "radius_m": radius_text,
+    });
     let limits = UploadLimits { max_bytes: limit, max_vertices: state.limits.max_vertices };
     let options = AssessOptions { nearby_radius_m: radius, ..engine.options };
     // GDAL and the assessments are blocking work: keep them off the async workers.
     let worker = Arc::clone(&engine);
     let answer = tokio::task::spawn_blocking(move || {
         let read = upload::read_upload_as(bytes, filename.as_deref(), crs.as_deref(), towgs84.as_deref(), &limits)?;
-        Ok::<_, UploadError>(upload::assess_upload(&worker, read, &facts, options))
+        let site = site_geojson(&read.whole);
+        Ok::<_, UploadError>((upload::assess_upload(&worker, read, &facts, options), site))
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "upload worker failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "an internal error occurred; it has been logged", "服务内部错误，已记录。")
-    })?
+    .map_err(|e| internal("upload worker failed", e))?
     .map_err(upload_error)?;
-    Ok(Json(answer).into_response())
+    let (answer, site) = answer;
+    match record(&state, client.as_deref(), request, site, &answer).await? {
+        Some((_, body)) => Ok(json_bytes(body)),
+        None => Ok(Json(answer).into_response()),
+    }
 }
