@@ -13,7 +13,7 @@ use super::{Lang, ReportError, ReportInput};
 use crate::assess::Engine;
 use crate::index::{LocalFrame, Site};
 use crate::zone::ZoneKind;
-use geo::{BooleanOps, Coord, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{BooleanOps, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon, Rect};
 use resvg::{tiny_skia, usvg};
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -83,6 +83,8 @@ struct Drawn {
     paint: ZonePaint,
     hit: bool,
     legend_key: (usize, String),
+    /// Where a hit zone's code is written (a point inside its visible part), in pixels.
+    label: Option<(f64, f64, String)>,
 }
 
 impl Figure {
@@ -126,8 +128,17 @@ impl Figure {
                 view.polygon_path(&mut path, p);
             }
             let paint = zone_paint(&z.layer, z.detail.grade());
-            let label = legend_label(engine, &z.layer, z.kind(), z.detail.grade(), z.detail.grade_zh(), lang);
-            drawn.push(Drawn { path, legend_key: (paint.order, label), paint, hit: hit_codes.contains(&(z.layer.as_str(), z.code.as_str())) });
+            let legend = legend_label(engine, &z.layer, z.kind(), z.detail.grade(), z.detail.grade_zh(), lang);
+            let hit = hit_codes.contains(&(z.layer.as_str(), z.code.as_str()));
+            let label = if hit {
+                shape.interior_point().map(|p| {
+                    let (x, y) = view.px(p.0);
+                    (x, y, z.code.clone())
+                })
+            } else {
+                None
+            };
+            drawn.push(Drawn { path, legend_key: (paint.order, legend), paint, hit, label });
         }
         drawn.sort_by_key(|d| d.paint.order);
 
@@ -162,7 +173,6 @@ impl Figure {
             let r = doc.nearby_radius_m.unwrap_or(1000.0) / view.scale;
             let _ = write!(svg, r##"<circle cx="{sx:.1}" cy="{sy:.1}" r="{r:.1}" fill="none" stroke="#333" stroke-width="1" stroke-dasharray="6 4"/>"##);
         }
-        draw_site(&mut svg, &view, site);
 
         // Legend: the site, the radius ring, then the zone kinds present, topmost first.
         let site_label = lang.pick("选址", "Site").to_string();
@@ -193,7 +203,10 @@ impl Figure {
                 label.clone(),
             ));
         }
-        draw_legend(&mut svg, &legend, lang);
+        let legend_box = legend_box(&legend, lang);
+        draw_zone_codes(&mut svg, &drawn, site_box(&view, site, (sx, sy)), legend_box);
+        draw_site(&mut svg, &view, site);
+        draw_legend(&mut svg, &legend, lang, legend_box);
         draw_scale_bar(&mut svg, view.scale);
         draw_north_arrow(&mut svg);
         let _ = write!(svg, r##"<rect x="0.5" y="0.5" width="{}" height="{}" fill="none" stroke="#555" stroke-width="1"/>"##, WIDTH - 1.0, HEIGHT - 1.0);
@@ -255,6 +268,55 @@ fn legend_label(engine: &Engine, layer: &str, kind: ZoneKind, grade: Option<&str
     }
 }
 
+/// The codes of the zones the site is in, each inside its zone, so the figure can be read against the table of zone
+/// hits. A code that would cover the site marker moves below it; one that would overlap another code or the legend
+/// corner is left out (the legend and the table still name the zone).
+fn draw_zone_codes(svg: &mut String, drawn: &[Drawn], site: Box2, legend: Box2) {
+    const SIZE: f64 = 12.0;
+    let mut taken: Vec<Box2> = vec![legend];
+    let mut below = site.3 + 4.0 + SIZE;
+    // Topmost zones (red lines, water sources) first: their codes matter most.
+    for d in drawn.iter().rev() {
+        let Some((x, y, code)) = &d.label else { continue };
+        let w = text_px(code, SIZE) + 6.0;
+        let mut rect = (x - w / 2.0, y - SIZE, x + w / 2.0, y + 4.0);
+        if overlaps(&rect, &site) {
+            // Under the site, centred on it, one code a line.
+            let cx = (site.0 + site.2) / 2.0;
+            rect = (cx - w / 2.0, below - SIZE, cx + w / 2.0, below + 4.0);
+            below += SIZE + 5.0;
+        }
+        let (x, y) = ((rect.0 + rect.2) / 2.0, rect.3 - 4.0);
+        let outside = rect.0 < 4.0 || rect.2 > WIDTH - 4.0 || rect.1 < 4.0 || rect.3 > HEIGHT - 4.0;
+        if outside || taken.iter().any(|t| overlaps(t, &rect)) {
+            continue;
+        }
+        taken.push(rect);
+        let _ = write!(
+            svg,
+            r##"<text x="{x:.1}" y="{y:.1}" font-size="{SIZE}" text-anchor="middle" fill="{}" stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
+            d.paint.line,
+            escape(code)
+        );
+    }
+}
+
+/// A box in pixels: left, top, right, bottom.
+type Box2 = (f64, f64, f64, f64);
+
+fn overlaps(a: &Box2, b: &Box2) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// The site's extent on the figure (a point's marker), with a little room.
+fn site_box(view: &View, site: &Site, centre: (f64, f64)) -> Box2 {
+    let r = site.bounding_rect().map(|r| (view.px(r.min()), view.px(r.max())));
+    match (site, r) {
+        (Site::Point(_), _) | (_, None) => (centre.0 - 12.0, centre.1 - 12.0, centre.0 + 12.0, centre.1 + 12.0),
+        (_, Some(((x0, y0), (x1, y1)))) => (x0.min(x1) - 4.0, y0.min(y1) - 4.0, x0.max(x1) + 4.0, y0.max(y1) + 4.0),
+    }
+}
+
 /// The site on top of everything, with a white halo so it reads over any fill.
 fn draw_site(svg: &mut String, view: &View, site: &Site) {
     match site {
@@ -300,13 +362,22 @@ fn text_px(s: &str, size: f64) -> f64 {
     s.chars().map(|c| if c.is_ascii() { 0.56 } else { 1.0 }).sum::<f64>() * size
 }
 
-fn draw_legend(svg: &mut String, entries: &[(String, String)], lang: Lang) {
-    const ROW: f64 = 19.0;
-    const SIZE: f64 = 12.0;
+const LEGEND_ROW: f64 = 19.0;
+const LEGEND_SIZE: f64 = 12.0;
+
+/// Where the legend goes: the lower-left corner, sized to its entries.
+fn legend_box(entries: &[(String, String)], lang: Lang) -> Box2 {
     let title = lang.pick("图例", "Legend");
-    let width = entries.iter().map(|(_, l)| 34.0 + text_px(l, SIZE)).fold(text_px(title, 13.0), f64::max) + 16.0;
-    let height = 30.0 + ROW * entries.len() as f64;
-    let (x, y) = (10.0, HEIGHT - 10.0 - height);
+    let width = entries.iter().map(|(_, l)| 34.0 + text_px(l, LEGEND_SIZE)).fold(text_px(title, 13.0), f64::max) + 16.0;
+    let height = 30.0 + LEGEND_ROW * entries.len() as f64;
+    (10.0, HEIGHT - 10.0 - height, 10.0 + width, HEIGHT - 10.0)
+}
+
+fn draw_legend(svg: &mut String, entries: &[(String, String)], lang: Lang, at: Box2) {
+    const ROW: f64 = LEGEND_ROW;
+    const SIZE: f64 = LEGEND_SIZE;
+    let title = lang.pick("图例", "Legend");
+    let (x, y, width, height) = (at.0, at.1, at.2 - at.0, at.3 - at.1);
     let _ = write!(
         svg,
         r##"<g transform="translate({x:.1} {y:.1})"><rect width="{width:.1}" height="{height:.1}" fill="#fff" fill-opacity="0.92" stroke="#777" stroke-width="0.8"/><text x="8" y="18" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
