@@ -215,3 +215,20 @@ fn http_report_of_an_unknown_id_is_a_404_problem_and_a_bad_format_a_400() {
     let problem: Value = resp.json().expect("problem");
     assert_eq!(problem["pointer"], "format");
 }
+
+#[test]
+fn a_recorded_answer_from_another_dataset_version_is_drawn_with_a_caption_saying_so() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let engine = ecogate::assess::Engine::load(&root.join("data/wugang/dataset.toml"), &root.join("data/rules")).expect("sample loads");
+    let mut a = assessment();
+    a["dataset"]["version"] = "wugang-sample@0000000000000000".into();
+    let site = ecogate::index::Site::Point(geo::Point::new(113.447392, 33.317817));
+    let meta = ecogate::report::model::ReportMeta::recorded("EG-20261127-0123456789", "2026-11-27T01:02:03Z", None);
+    let input = ecogate::report::ReportInput::from_json(meta, &a, site).expect("reads");
+    let font = ecogate::report::font::ReportFont::load(Path::new(ecogate::glyphs::DEFAULT_FONT)).expect("fonts-wqy-microhei");
+    let html = ecogate::report::render(&engine, &input, ecogate::report::Lang::Zh, ecogate::report::Format::Html, &font).expect("renders");
+    let html = String::from_utf8(html).expect("UTF-8");
+    assert!(html.contains("评估所用数据集为 wugang-sample@0000000000000000"), "caption names the assessed version");
+    assert!(html.contains(&engine.dataset.version), "and the version drawn");
+    assert!(html.contains("评估记录于 2026-11-27T01:02:03Z"), "recorded time");
+}
