@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench
+.PHONY: setup build run web test sample bench soak
 
 setup:
 	@bash scripts/setup.sh
@@ -29,3 +29,8 @@ sample:
 # In-process engine benchmarks (criterion); results go in BENCHMARKS.md.
 bench: setup
 	$(CARGO) bench --locked --bench engine
+
+# Load-and-reload soak (wrk for SOAK_SECONDS, default 600, while the dataset reloads; then SIGTERM under load).
+# Loopback only, bounded in time, never in CI; results go in RELIABILITY.md.
+soak: setup
+	SOAK=1 bash scripts/reload-soak.sh

@@ -111,6 +111,25 @@ pub struct ServeArgs {
     /// Record nothing (benchmarks, throwaway instances): answers carry no `id`, GET /v1/assessments/{id} finds nothing.
     #[arg(long)]
     pub no_audit: bool,
+    /// Dataset versions kept in memory (the current one included) so a request can name a past `dataset_version`.
+    #[arg(long, default_value_t = 3, env = "ECOGATE_KEEP_VERSIONS", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub keep_versions: u32,
+    /// Reload when the manifest, its local sources or the rules folder change (debounced).
+    #[arg(long)]
+    pub watch: bool,
+    /// File holding the admin key (at least 16 characters) for /admin/*; else $ECOGATE_ADMIN_KEY; without either the
+    /// admin routes are off. Never given on the command line itself, where `ps` would show it.
+    #[arg(long)]
+    pub admin_key_file: Option<PathBuf>,
+    /// File of read keys, one `label:key` (or `key`) per line; when given, /v1/* needs one of them (or the admin key).
+    #[arg(long, env = "ECOGATE_READ_KEYS_FILE")]
+    pub read_keys_file: Option<PathBuf>,
+    /// Requests per minute per client (API key, else IP) on /v1/* and /admin/*; 0 = no limit.
+    #[arg(long, default_value_t = 0, env = "ECOGATE_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: u32,
+    /// Requests a client may send in a burst above its rate (default: one minute's worth).
+    #[arg(long, env = "ECOGATE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
 }
 
 impl ServeArgs {
@@ -532,7 +551,18 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
         let config = crate::audit::AuditConfig { path: args.audit_path(), retention_days: args.audit_retention_days };
         crate::audit::AuditStore::open(&config).map_err(|e| Failure::Startup(format!("{e} (choose another place with --audit-db or $ECOGATE_AUDIT_DB)")))?
     };
-    let state = std::sync::Arc::new(crate::api::AppState::new(engine, limits, config, glyphs).with_audit(std::sync::Arc::new(audit)));
+    let keys = crate::api::security::Keys::load(args.admin_key_file.as_deref(), std::env::var("ECOGATE_ADMIN_KEY").ok(), args.read_keys_file.as_deref())
+        .map_err(Failure::Startup)?
+        .with_rate_limit(args.rate_limit_per_minute, args.rate_limit_burst.unwrap_or(args.rate_limit_per_minute));
+    tracing::info!(admin_routes = keys.admin_configured(), read_keys = keys.read_required(), rate_limit_per_minute = args.rate_limit_per_minute, "access control");
+    let reloader = crate::datasets::Reloader::new(args.data.dataset_path(), args.data.rules_path());
+    let state = std::sync::Arc::new(
+        crate::api::AppState::new(engine, limits, config, glyphs)
+            .with_audit(std::sync::Arc::new(audit))
+            .with_keep_versions(args.keep_versions as usize)
+            .with_reloader(reloader)
+            .with_keys(keys),
+    );
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)
@@ -540,6 +570,9 @@ fn serve(args: ServeArgs) -> Result<i32, Failure> {
             .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.addr)))?;
         let addr = listener.local_addr().map_err(|e| Failure::Usage(e.to_string()))?;
         println!("ecogate serving dataset {} at http://{addr}/", state.engine().dataset.version);
+        if args.watch {
+            crate::api::watch::spawn(std::sync::Arc::clone(&state)).map_err(Failure::Startup)?;
+        }
         crate::api::serve(listener, state).await.map_err(|e| Failure::Usage(format!("server error: {e}")))
     })?;
     Ok(EXIT_PERMITTED)

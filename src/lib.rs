@@ -20,4 +20,5 @@ pub mod upload;
 pub mod cli;
 pub mod api;
 pub mod audit;
+pub mod datasets;
 pub mod pgnotify;

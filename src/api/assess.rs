@@ -50,6 +50,10 @@ pub struct AssessmentRequest {
     /// Radius for nearby zones in metres (default 1000, at most 50000).
     #[serde(default)]
     pub radius_m: Option<f64>,
+    /// Answer from this dataset version (one the server still keeps, see `GET /admin/status`), e.g. to re-run a
+    /// past verdict; default the current one. Unknown here: 409; loaded earlier but no longer kept: 410.
+    #[serde(default)]
+    pub dataset_version: Option<String>,
 }
 
 /// `f=geojson` turns the answer into a FeatureCollection of the zones hit (overlap parts for footprints).
@@ -223,7 +227,7 @@ async fn answer(state: &AppState, client: Option<&Client>, request: Value, engin
 /// `POST /v1/assessments`
 #[utoipa::path(post, path = "/v1/assessments", request_body = AssessmentRequest,
     params(("f" = Option<String>, Query, description = "json (default) or geojson")),
-    responses((status = 200, body = Assessment), (status = 400, body = super::error::Problem), (status = 422, body = super::error::Problem), (status = 413, body = super::error::Problem)))]
+    responses((status = 200, body = Assessment), (status = 400, body = super::error::Problem), (status = 409, body = super::error::Problem), (status = 410, body = super::error::Problem), (status = 422, body = super::error::Problem), (status = 413, body = super::error::Problem)))]
 pub async fn post_assessment(
     State(state): State<Arc<AppState>>,
     client: Option<Extension<Client>>,
@@ -244,7 +248,7 @@ pub async fn post_assessment(
         ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"), format!("请求体不是有效的 JSON：{e}"))
     })?;
     // A GeoJSON Feature body carries its facts (and crs, towgs84, radius_m) in its properties.
-    let (geometry, raw_facts, radius_m, pointer, crs) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
+    let (geometry, raw_facts, radius_m, pointer, crs, version) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
         let facts = value.pointer("/properties/facts").cloned().unwrap_or(Value::Object(Default::default()));
         let facts: BTreeMap<String, Value> = serde_json::from_value(facts).map_err(|_| {
             ApiError::unprocessable("invalid-facts", "properties.facts must be an object of fact names to values", "properties.facts 须为对象。").at("/properties/facts")
@@ -255,7 +259,8 @@ pub async fn post_assessment(
             Some(_) => return Err(ApiError::unprocessable("unknown-crs", "properties.crs must be a string such as \"gcj02\" or \"EPSG:4526\"", "properties.crs 须为字符串，如 \"gcj02\" 或 \"EPSG:4526\"。").at("/properties/crs")),
         };
         let crs = input_crs(crs_name, value.pointer("/properties/towgs84"), "/properties/crs", "/properties/towgs84")?;
-        (value.clone(), facts, value.pointer("/properties/radius_m").and_then(Value::as_f64), "/geometry", (crs, "/properties/crs"))
+        let version = value.pointer("/properties/dataset_version").and_then(Value::as_str).map(|v| (v.to_string(), "/properties/dataset_version"));
+        (value.clone(), facts, value.pointer("/properties/radius_m").and_then(Value::as_f64), "/geometry", (crs, "/properties/crs"), version)
     } else {
         let de = &mut serde_json::Deserializer::from_slice(&body);
         let req: AssessmentRequest = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -264,7 +269,7 @@ pub async fn post_assessment(
             ApiError::unprocessable("invalid-request", e.inner().to_string(), format!("请求字段错误：{}", e.inner())).at(pointer)
         })?;
         let crs = input_crs(req.crs.as_deref(), req.towgs84.as_ref(), "/crs", "/towgs84")?;
-        (req.geometry, req.facts, req.radius_m, "/geometry", (crs, "/crs"))
+        (req.geometry, req.facts, req.radius_m, "/geometry", (crs, "/crs"), req.dataset_version.map(|v| (v, "/dataset_version")))
     };
     let mut strings = BTreeMap::new();
     for (k, v) in &raw_facts {
@@ -273,7 +278,10 @@ pub async fn post_assessment(
         })?;
         strings.insert(k.clone(), s);
     }
-    let engine = state.engine();
+    let engine = match &version {
+        Some((v, at)) => state.engine_for(Some(v), at)?,
+        None => state.engine(),
+    };
     let facts = parse_facts(&engine, &strings, "/facts/")?;
     let radius = radius(radius_m, "/radius_m")?;
     let input = site_from_value(&state, &geometry, &crs.0, pointer, crs.1)?;
@@ -289,14 +297,18 @@ pub async fn post_assessment(
            ("crs" = Option<String>, Query, description = "CRS of the coordinates: wgs84 (default), cgcs2000, gcj02, bd09, cgcs2000-gk3:NN, cgcs2000-gk3-cm:DDD, cgcs2000-gk6:NN, cgcs2000-gk, xian80-gk3:NN, bj54-gk3:NN, EPSG:xxxx"),
            ("towgs84" = Option<String>, Query, description = "dx,dy,dz[,rx,ry,rz,ds]: Helmert shift to CGCS2000 for xian80/bj54 coordinates"),
            ("industry" = Option<String>, Query), ("nature" = Option<String>, Query),
+           ("dataset_version" = Option<String>, Query, description = "answer from this kept dataset version (409 unknown, 410 no longer kept); default the current one"),
            ("f" = Option<String>, Query, description = "json (default) or geojson"), ("radius_m" = Option<f64>, Query)),
-    responses((status = 200, body = Assessment), (status = 422, body = super::error::Problem)))]
+    responses((status = 200, body = Assessment), (status = 409, body = super::error::Problem), (status = 410, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn get_assessment(
     State(state): State<Arc<AppState>>,
     client: Option<Extension<Client>>,
     Query(mut params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    // A key in the query is for the guard, never for the record.
+    params.remove("api_key");
     let request = json!(params);
+    let version = params.remove("dataset_version");
     let number = |params: &mut BTreeMap<String, String>, name: &'static str| -> Result<Option<f64>, ApiError> {
         params
             .remove(name)
@@ -325,7 +337,7 @@ pub async fn get_assessment(
             return Err(ApiError::unprocessable("missing-coordinates", "give lon and lat in degrees (or at=\"113°30'15\\\"E 33°16'20\\\"N\")", "请提供经度 lon 和纬度 lat（度），或 at=度分秒文本。").at(if lon.is_none() { "lon" } else { "lat" }));
         }
     };
-    let engine = state.engine();
+    let engine = state.engine_for(version.as_deref(), "dataset_version")?;
     let facts = parse_facts(&engine, &params, "")?;
     let radius = radius(radius_m, "radius_m")?;
     let a = engine.assess_input(&input, &facts, AssessOptions { nearby_radius_m: radius, ..engine.options });

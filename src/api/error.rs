@@ -17,6 +17,10 @@ pub struct Problem {
     /// JSON pointer (RFC 6901) into the request body, or the query parameter name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// Extension members of some problems (RFC 7807 §3.2), e.g. `available_versions`, `report`.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(ignore)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,15 +31,22 @@ pub struct ApiError {
     pub detail: String,
     pub detail_zh: String,
     pub pointer: Option<String>,
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>, detail_zh: impl Into<String>) -> ApiError {
-        ApiError { status, slug, title, detail: detail.into(), detail_zh: detail_zh.into(), pointer: None }
+        ApiError { status, slug, title, detail: detail.into(), detail_zh: detail_zh.into(), pointer: None, extensions: Default::default() }
     }
 
     pub fn at(mut self, pointer: impl Into<String>) -> ApiError {
         self.pointer = Some(pointer.into());
+        self
+    }
+
+    /// Adds an extension member to the problem.
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> ApiError {
+        self.extensions.insert(key.to_string(), value);
         self
     }
 
@@ -59,6 +70,7 @@ impl ApiError {
             detail: self.detail.clone(),
             detail_zh: self.detail_zh.clone(),
             pointer: self.pointer.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! per geometry, 30 s per request, 20 MiB per uploaded footprint file. Every error is `application/problem+json` (RFC 7807).
 //! Every assessment answer is recorded in the audit trail ([`crate::audit`]) before it is sent.
 
+pub mod admin;
 pub mod assess;
 pub mod error;
 pub mod fonts;
@@ -12,11 +13,14 @@ pub mod ogc;
 pub mod openapi;
 pub mod page;
 pub mod report;
+pub mod security;
+pub mod watch;
 pub mod tiles;
 pub mod upload;
 
 use crate::assess::Engine;
 use crate::audit::AuditStore;
+use crate::datasets::{Lookup, ReloadOutcome, ReloadReason, Reloader, Versions};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
 use std::net::SocketAddr;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
@@ -73,6 +77,12 @@ pub struct ServiceConfig {
 /// every answer is consistent with the dataset version it names.
 pub struct AppState {
     current: ArcSwap<Engine>,
+    /// The last `--keep-versions` engines by dataset version (current included), for `dataset_version` requests.
+    pub versions: Versions,
+    /// Loads new dataset versions (`POST /admin/reload`, SIGHUP, `--watch`); `None` when the paths are unknown.
+    pub reloader: Option<Arc<Reloader>>,
+    /// Keys for the admin routes and, when configured, the read API.
+    pub keys: security::Keys,
     /// The audit trail every assessment answer is recorded in (`GET /v1/assessments/{id}` reads it back). Its
     /// [`AuditStore::get`] is blocking: call it from `spawn_blocking`.
     pub audit: Arc<AuditStore>,
@@ -86,8 +96,36 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(engine: Engine, limits: Limits, config: ServiceConfig, glyphs: crate::glyphs::LabelFont) -> Self {
+        let engine = Arc::new(engine);
         let report_font = report::ReportFontCell::new(glyphs.path());
-        AppState { current: ArcSwap::from_pointee(engine), audit: Arc::new(AuditStore::disabled()), limits, config, glyphs, report_font }
+        AppState {
+            versions: Versions::new(Arc::clone(&engine), 3),
+            current: ArcSwap::new(engine),
+            reloader: None,
+            keys: security::Keys::default(),
+            audit: Arc::new(AuditStore::disabled()),
+            limits,
+            config,
+            glyphs,
+            report_font,
+        }
+    }
+
+    /// Keeps the last `keep` dataset versions for `dataset_version` requests (at least 1: the current one).
+    pub fn with_keep_versions(mut self, keep: usize) -> Self {
+        self.versions = Versions::new(self.engine(), keep);
+        self
+    }
+
+    /// Reloads from these paths on `POST /admin/reload`, SIGHUP and file changes.
+    pub fn with_reloader(mut self, reloader: Reloader) -> Self {
+        self.reloader = Some(Arc::new(reloader));
+        self
+    }
+
+    pub fn with_keys(mut self, keys: security::Keys) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// Records assessments in `audit` (the default, [`AuditStore::disabled`], records nothing and gives no ids).
@@ -101,9 +139,52 @@ impl AppState {
         self.current.load_full()
     }
 
-    /// Makes `engine` the one new requests answer from; requests holding the old one finish on it.
+    /// Makes `engine` the one new requests answer from; requests holding the old one finish on it. It is also kept
+    /// among [`AppState::versions`].
     pub fn replace_engine(&self, engine: Arc<Engine>) -> Arc<Engine> {
-        self.current.swap(engine)
+        self.install(engine).0
+    }
+
+    /// [`AppState::replace_engine`], also returning the dataset versions no longer kept.
+    pub fn install(&self, engine: Arc<Engine>) -> (Arc<Engine>, Vec<String>) {
+        let evicted = self.versions.push(Arc::clone(&engine));
+        (self.current.swap(engine), evicted)
+    }
+
+    /// The engine for a request that may name a `dataset_version`: the current one when it names none (or the current
+    /// one); a kept older one; else 409 (never loaded here) or 410 (evicted), listing the versions available.
+    pub fn engine_for(&self, version: Option<&str>, pointer: &str) -> Result<Arc<Engine>, ApiError> {
+        let current = self.engine();
+        let Some(version) = version.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(current) };
+        if version == current.dataset.version {
+            return Ok(current);
+        }
+        let well_formed = version.split_once('@').is_some_and(|(id, hash)| {
+            !id.is_empty() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+        if !well_formed {
+            return Err(ApiError::unprocessable("invalid-dataset-version",
+                format!("dataset_version {version:?} is not a dataset version (like {})", current.dataset.version),
+                format!("dataset_version {version:?} 不是数据集版本号（形如 {}）。", current.dataset.version)).at(pointer));
+        }
+        let available = serde_json::json!(self.versions.kept());
+        match self.versions.lookup(version) {
+            Lookup::Found(engine) => Ok(engine),
+            Lookup::Evicted => Err(ApiError::new(StatusCode::GONE, "dataset-version-evicted", "Dataset version no longer kept",
+                format!("dataset version {version} was served here but is no longer kept (the last {} are); re-run on a current version or on a server keeping more (--keep-versions)", self.versions.keep()),
+                format!("数据集版本 {version} 曾在此使用，但已不再保留（仅保留最近 {} 个）。", self.versions.keep()))
+                .at(pointer).with("available_versions", available)),
+            Lookup::Unknown => Err(ApiError::new(StatusCode::CONFLICT, "unknown-dataset-version", "Unknown dataset version",
+                format!("dataset version {version} has not been loaded by this server"),
+                format!("本服务未加载过数据集版本 {version}。"))
+                .at(pointer).with("available_versions", available)),
+        }
+    }
+
+    /// Reloads the dataset (waiting for a reload already running); for triggers other than `POST /admin/reload`.
+    pub async fn reload(&self, reason: ReloadReason) -> Option<ReloadOutcome> {
+        let reloader = self.reloader.clone()?;
+        Some(reloader.reload(self, reason).await)
     }
 }
 
@@ -124,6 +205,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/rules", get(assess::get_rules))
         .route("/v1/industries", get(assess::get_industries))
         .route("/v1/zones/{code}", get(assess::get_zone))
+        .route("/admin/reload", post(admin::post_reload))
+        .route("/admin/status", get(admin::get_status))
         .route("/healthz", get(assess::healthz))
         .route("/readyz", get(assess::readyz))
         .route("/openapi.json", get(openapi::openapi_json))
@@ -139,6 +222,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "an internal error occurred; it has been logged", "服务内部错误，已记录。").into_response()
         }))
         .layer(CompressionLayer::new())
+        // Inside CORS (preflights need no key), outside the handlers; identify_client runs first.
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), security::guard))
+        .layer(middleware::from_fn(identify_client))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -150,7 +236,6 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(middleware::from_fn(identify_client))
         .with_state(state)
 }
 
@@ -170,7 +255,7 @@ async fn identify_client(mut req: Request, next: Next) -> Response {
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
-    let base = CorsLayer::new().allow_headers([header::CONTENT_TYPE, header::ACCEPT]).expose_headers([REQUEST_ID]);
+    let base = CorsLayer::new().allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION, HeaderName::from_static("x-api-key")]).expose_headers([REQUEST_ID]);
     if origins.is_empty() {
         base.allow_origin(Any).allow_methods([Method::GET, Method::HEAD])
     } else {
@@ -201,10 +286,42 @@ async fn method_not_allowed(req: Request) -> ApiError {
 /// committed) and flushes the audit trail, so no answered assessment is missing from it.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     let audit = Arc::clone(&state.audit);
+    spawn_reload_triggers(&state);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = tokio::task::spawn_blocking(move || audit.close()).await;
     served
+}
+
+/// SIGHUP reloads the dataset (with a reloader configured); idle clients' rate-limit state is dropped hourly.
+fn spawn_reload_triggers(state: &Arc<AppState>) {
+    {
+        let state = Arc::clone(state);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                state.keys.forget_idle_clients();
+            }
+        });
+    }
+    if state.reloader.is_none() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        let state = Arc::clone(state);
+        tokio::spawn(async move {
+            let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+                tracing::warn!("cannot listen for SIGHUP: reload with POST /admin/reload instead");
+                return;
+            };
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP: reloading the dataset");
+                state.reload(ReloadReason::Signal).await;
+            }
+        });
+    }
 }
 
 async fn shutdown_signal() {

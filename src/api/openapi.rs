@@ -17,6 +17,8 @@ use utoipa::OpenApi;
         super::assess::get_zone,
         super::assess::get_rules,
         super::assess::get_industries,
+        super::admin::post_reload,
+        super::admin::get_status,
         super::assess::healthz,
         super::assess::readyz,
         super::ogc::root,
@@ -27,10 +29,24 @@ use utoipa::OpenApi;
         super::ogc::feature,
     ),
     components(schemas(super::assess::AssessmentRequest, super::error::Problem, crate::assess::Assessment, crate::audit::AuditRecord,
+        crate::datasets::ReloadOutcome, crate::datasets::ReloadResult, crate::datasets::KeptVersion,
         super::ogc::LandingPage, super::ogc::Conformance, super::ogc::Collections, super::ogc::Collection,
-        super::ogc::FeatureCollectionPage, super::ogc::Link))
+        super::ogc::FeatureCollectionPage, super::ogc::Link)),
+    modifiers(&AdminKey)
 )]
 pub struct ApiDoc;
+
+/// The `admin_key` and `read_key` security schemes (`Authorization: Bearer <key>`).
+struct AdminKey;
+
+impl utoipa::Modify for AdminKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("admin_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("the admin key (--admin-key-file or $ECOGATE_ADMIN_KEY)")).build()));
+        components.add_security_scheme("read_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("a read key (--read-keys-file), needed on /v1/* when configured; also X-API-Key or ?api_key=")).build()));
+    }
+}
 
 /// Served with the media type the landing page's `service-desc` link announces ([`super::ogc::OPENAPI`]): the
 /// document is OpenAPI 3.1, and says so.

@@ -1,5 +1,6 @@
 //! `GET /v1/assessments/{id}/report?format=html|pdf&lang=zh|en` — the printable report of a recorded assessment,
-//! rendered from the answer as it was sent (the audit record), with the figure's zones from the engine now loaded.
+//! rendered from the answer as it was sent (the audit record), with the figure's zones from the dataset version it
+//! was made on when the server still keeps that version, else from the current one.
 //!
 //! Rendering (the figure, a PDF) takes CPU time, so it runs on the blocking pool, not on the request's worker.
 
@@ -79,7 +80,14 @@ pub async fn get_report(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPat
     let (format, lang) = q.parse()?;
     let rec = super::assess::lookup_recorded(&state, &raw).await?;
     let font = state.report_font.get()?.clone();
-    respond(state.engine(), font, rec, format, lang).await
+    // Zones from the dataset version the answer was made on while this server still keeps it, else the current one
+    // (and the figure's caption says the versions differ).
+    let assessed = rec.assessment.pointer("/dataset/version").and_then(Value::as_str);
+    let engine = match assessed.map(|v| state.versions.lookup(v)) {
+        Some(crate::datasets::Lookup::Found(engine)) => engine,
+        _ => state.engine(),
+    };
+    respond(engine, font, rec, format, lang).await
 }
 
 /// The site geometry of a record; a record whose geometry cannot be read is drawn at the answer's representative

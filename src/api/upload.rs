@@ -61,7 +61,7 @@ fn text_part(bytes: &[u8], part: &str) -> Result<String, ApiError> {
 
 /// `POST /v1/assessments/upload`
 #[utoipa::path(post, path = "/v1/assessments/upload",
-    request_body(content_type = "multipart/form-data", description = "Parts: `file` (the footprint file: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF, CSV/XLSX vertex table, 界址点 TXT), `facts` (JSON object of project facts), `crs` (as in POST /v1/assessments, e.g. cgcs2000-gk3:40, gcj02, EPSG:4528; required for files without a CRS), `towgs84` (dx,dy,dz[,rx,ry,rz,ds] with a xian80…/bj54… crs), `radius_m`."),
+    request_body(content_type = "multipart/form-data", description = "Parts: `file` (the footprint file: zipped shapefile, KML, KMZ, GeoJSON, GeoPackage, DXF, CSV/XLSX vertex table, 界址点 TXT), `facts` (JSON object of project facts), `crs` (as in POST /v1/assessments, e.g. cgcs2000-gk3:40, gcj02, EPSG:4528; required for files without a CRS), `towgs84` (dx,dy,dz[,rx,ry,rz,ds] with a xian80…/bj54… crs), `radius_m`, `dataset_version` (a kept version to answer from)."),
     responses((status = 200, description = "`{whole, features: [{index, name, attributes, geometry, assessment}], file: {format, layer, crs, features, notes}}`"),
         (status = 413, body = super::error::Problem), (status = 415, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn post_upload(
@@ -84,6 +84,7 @@ pub async fn post_upload(
     let mut crs: Option<String> = None;
     let mut towgs84: Option<String> = None;
     let mut radius_text: Option<String> = None;
+    let mut dataset_version: Option<String> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -114,21 +115,22 @@ pub async fn post_upload(
                 }
                 file = Some((filename, bytes));
             }
-            "facts" | "crs" | "towgs84" | "radius_m" => {
+            "facts" | "crs" | "towgs84" | "radius_m" | "dataset_version" => {
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
                 let text = text_part(&bytes, &name)?;
                 match name.as_str() {
                     "facts" => facts_text = Some(text),
                     "crs" => crs = Some(text),
                     "towgs84" => towgs84 = Some(text),
+                    "dataset_version" => dataset_version = Some(text),
                     _ => radius_text = Some(text),
                 }
             }
             other => {
                 return Err(ApiError::unprocessable(
                     "invalid-request",
-                    format!("unknown part {other:?}: the parts are file, facts, crs, towgs84 and radius_m"),
-                    format!("未知字段 {other:?}：可用字段为 file、facts、crs、towgs84、radius_m。"),
+                    format!("unknown part {other:?}: the parts are file, facts, crs, towgs84, radius_m and dataset_version"),
+                    format!("未知字段 {other:?}：可用字段为 file、facts、crs、towgs84、radius_m、dataset_version。"),
                 )
                 .at(other.to_string()));
             }
@@ -150,7 +152,7 @@ pub async fn post_upload(
         })?;
         strings.insert(k.clone(), s);
     }
-    let engine = state.engine();
+    let engine = state.engine_for(dataset_version.as_deref(), "dataset_version")?;
     let facts = parse_facts(&engine, &strings, "facts/")?;
     let radius_m = match radius_text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
@@ -162,7 +164,7 @@ pub async fn post_upload(
     // Recorded as given, except the file: by name, size and SHA-256 (the reviewer keeps the file itself).
     let request = json!({
         "file": { "name": filename, "bytes": bytes.len(), "sha256": Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>() },
-        "facts": raw_facts, "crs": crs, "towgs84": towgs84, "radius_m": radius_text,
+        "facts": raw_facts, "crs": crs, "towgs84": towgs84, "radius_m": radius_text, "dataset_version": dataset_version,
     });
     let limits = UploadLimits { max_bytes: limit, max_vertices: state.limits.max_vertices };
     let options = AssessOptions { nearby_radius_m: radius, ..engine.options };
