@@ -11,6 +11,7 @@ packages=(
   fonts-wqy-microhei         # WenQuanYi Micro Hei, the map labels' font (Latin and CJK; Apache-2.0 or GPL-3+ with font exception)
   gdal-bin                   # ogr2ogr/ogrinfo: test fixtures in other formats
   libsqlite3-dev             # rusqlite links the system SQLite (the one GDAL and PROJ use): the audit trail
+  poppler-utils              # pdftoppm/pdftotext: the report tests render the PDF report and read its text back
 )
 
 missing=()

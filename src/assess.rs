@@ -13,7 +13,7 @@ use crate::input::{InputOrigin, SiteInput};
 use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rulebook, RulebookError, Text};
 use crate::zone::{Requirements, Zone, ZoneKind};
 use geo::{Centroid, Distance, Haversine, Intersects, MapCoords, Point};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -25,7 +25,8 @@ pub enum EngineError {
     Rulebook(#[from] RulebookError),
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
+/// Deserialize too: a report is rendered from an assessment's JSON as it was answered (`report::model`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// 禁止
@@ -54,6 +55,16 @@ impl Verdict {
             Verdict::Undetermined => "无法判定",
             Verdict::Restricted => "限制（有条件准入）",
             Verdict::Permitted => "允许",
+        }
+    }
+
+    /// The English label a reviewer reads in a report.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Verdict::Prohibited => "Prohibited",
+            Verdict::Undetermined => "Undetermined",
+            Verdict::Restricted => "Restricted (conditional)",
+            Verdict::Permitted => "Permitted",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Command line: `ecogate check | layers | validate | rules | industries`.
+//! Command line: `ecogate check | report | layers | validate | rules | industries | serve`.
 
 use crate::assess::{AssessOptions, Engine, EngineError, Verdict};
 use crate::crs::InputCrs;
@@ -45,6 +45,8 @@ pub enum Command {
     /// Assess a location (point, line or footprint) for a project.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Assess a location like `check` and write the printable report (HTML or PDF, with a map figure).
+    Report(ReportArgs),
     /// List the dataset's layers.
     Layers(DataArgs),
     /// Validate a dataset manifest and its sources; exit 1 if the dataset would be refused.
@@ -194,10 +196,51 @@ impl ServeArgs {
     }
 
     pub fn font_path(&self) -> PathBuf {
-        self.font
-            .clone()
-            .or_else(|| std::env::var_os("ECOGATE_FONT").filter(|v| !v.is_empty()).map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(crate::glyphs::DEFAULT_FONT))
+        font_path(&self.font)
+    }
+}
+
+/// The font file: the flag, else $ECOGATE_FONT, else Debian's WenQuanYi Micro Hei (map labels and reports alike).
+pub fn font_path(explicit: &Option<PathBuf>) -> PathBuf {
+    explicit
+        .clone()
+        .or_else(|| std::env::var_os("ECOGATE_FONT").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(crate::glyphs::DEFAULT_FONT))
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The site, the project facts and the data, as for `check`.
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// File to write (default: standard output). Its extension (.html, .pdf, .svg, .png) gives the format unless
+    /// --format does.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// html | pdf, or svg | png for the map figure alone. Default: from --out's extension, else html.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Language of the report: zh (default) or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// TrueType/OpenType font (.ttf, .otf, .ttc) with CJK glyphs for the figure and the PDF (default: $ECOGATE_FONT,
+    /// else Debian's fonts-wqy-microhei, /usr/share/fonts/truetype/wqy/wqy-microhei.ttc).
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The output format: --format, else the extension of --out, else HTML.
+    fn output_format(&self) -> Result<report::Format, Failure> {
+        if let Some(f) = &self.format {
+            return report::Format::parse(f).ok_or_else(|| Failure::Usage(format!("--format {f:?}: use html, pdf, svg or png")));
+        }
+        let ext = self.out.as_ref().and_then(|p| p.extension()).map(|e| e.to_string_lossy().into_owned());
+        match ext {
+            None => Ok(report::Format::Html),
+            Some(e) => report::Format::parse(&e)
+                .ok_or_else(|| Failure::Usage(format!("cannot tell the report format from .{e}: use --format html|pdf|svg|png"))),
+        }
     }
 }
 
@@ -342,19 +385,21 @@ pub enum Failure {
     Engine(EngineError),
     /// The service cannot start (e.g. the audit database folder is not writable).
     Startup(String),
+    /// The report could not be made (font, figure, PDF writer) or written.
+    Report(String),
 }
 
 impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
-            Failure::Engine(_) | Failure::Startup(_) => EXIT_ERROR,
+            Failure::Engine(_) | Failure::Startup(_) | Failure::Report(_) => EXIT_ERROR,
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(m) | Failure::Startup(m) => m.clone(),
+            Failure::Usage(m) | Failure::Startup(m) | Failure::Report(m) => m.clone(),
             Failure::Engine(EngineError::Ingest(IngestError::Refused { report })) => {
                 format!("dataset refused:\n{}", report::validation_text(report))
             }
@@ -368,6 +413,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Batch(args) => crate::batch::cli::run(&args),
+        Command::Report(args) => write_report(&args),
         Command::Layers(data) => {
             let e = data.engine()?;
             if data.json {
@@ -409,10 +455,8 @@ fn input_failure(e: InputError) -> Failure {
     Failure::Usage(format!("{e}\n{}", e.message_zh()))
 }
 
-fn check(args: &CheckArgs) -> Result<i32, Failure> {
-    if let Some(path) = &args.file {
-        return check_file(args, path);
-    }
+/// The site given by --lon/--lat, --at or --geojson (not --file).
+fn site_input(args: &CheckArgs) -> Result<input::SiteInput, Failure> {
     let crs = InputCrs::parse(args.crs.as_deref(), args.towgs84.as_deref()).map_err(|e| input_failure(e.into()))?;
     let site = match (&args.geojson, &args.at, args.lon, args.lat) {
         (Some(path), _, _, _) => {
@@ -425,6 +469,14 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         (None, None, Some(lon), Some(lat)) => input::point_input(lon, lat, &crs).map_err(input_failure)?,
         _ => return Err(Failure::Usage("give a site: --lon and --lat, --at \"…\", --geojson FILE or --file FOOTPRINT".into())),
     };
+    Ok(site)
+}
+
+fn check(args: &CheckArgs) -> Result<i32, Failure> {
+    if let Some(path) = &args.file {
+        return check_file(args, path);
+    }
+    let site = site_input(args)?;
     let (engine, facts, options) = args.engine_facts_options()?;
     let assessment = engine.assess_input(&site, &facts, options);
     if args.data.json {
@@ -446,6 +498,19 @@ fn exit_code(verdict: Verdict) -> i32 {
 
 /// `check --file`: a footprint file, assessed per feature and as a whole; the exit code follows the whole file.
 fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
+    let upload = read_upload(args, path)?;
+    let (engine, facts, options) = args.engine_facts_options()?;
+    let answer = crate::upload::assess_upload(&engine, upload, &facts, options);
+    if args.data.json {
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+    } else {
+        print!("{}", crate::upload::report_text(&answer));
+    }
+    Ok(exit_code(answer.whole.verdict))
+}
+
+/// Reads a footprint file given by --file, in --crs when it declares none.
+fn read_upload(args: &CheckArgs, path: &Path) -> Result<crate::upload::Upload, Failure> {
     let bytes = std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     // Local files: no size or vertex limit beyond memory.
@@ -458,14 +523,49 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
         };
         Failure::Usage(format!("{}: {e}{hint}\n{}", path.display(), e.message_zh()))
     })?;
-    let (engine, facts, options) = args.engine_facts_options()?;
-    let answer = crate::upload::assess_upload(&engine, upload, &facts, options);
-    if args.data.json {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
-    } else {
-        print!("{}", crate::upload::report_text(&answer));
+    Ok(upload)
+}
+
+/// `report`: assesses in process like `check` (a footprint file as a whole) and writes the printable report. The
+/// report's id is local ("CLI, not recorded"): nothing is stored. Exit 0 when the report is written, whatever the
+/// verdict (the report states it); the verdict is also printed to standard error.
+fn write_report(args: &ReportArgs) -> Result<i32, Failure> {
+    let format = args.output_format()?;
+    let lang = report::Lang::parse(&args.lang).ok_or_else(|| Failure::Usage(format!("--lang {:?}: use zh or en", args.lang)))?;
+    let font = report::font::ReportFont::load(&font_path(&args.font)).map_err(|e| Failure::Report(e.to_string()))?;
+    let c = &args.check;
+    let (engine, assessment, site) = match &c.file {
+        Some(path) => {
+            let upload = read_upload(c, path)?;
+            let (engine, facts, options) = c.engine_facts_options()?;
+            let assessment = engine.assess_with(&upload.whole, &facts, options);
+            (engine, assessment, upload.whole)
+        }
+        None => {
+            let input = site_input(c)?;
+            let (engine, facts, options) = c.engine_facts_options()?;
+            let assessment = engine.assess_input(&input, &facts, options);
+            (engine, assessment, input.site)
+        }
+    };
+    let input = report::ReportInput::from_assessment(report::model::ReportMeta::cli_now(), &assessment, site)
+        .map_err(|e| Failure::Report(e.to_string()))?;
+    let bytes = report::render(&engine, &input, lang, format, &font).map_err(|e| Failure::Report(e.to_string()))?;
+    match &args.out {
+        Some(path) => std::fs::write(path, &bytes).map_err(|e| Failure::Report(format!("cannot write {}: {e}", path.display())))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(|e| Failure::Report(format!("cannot write the report: {e}")))?;
+        }
     }
-    Ok(exit_code(answer.whole.verdict))
+    eprintln!(
+        "report {}{}: {} ({})",
+        input.meta.id,
+        args.out.as_ref().map(|p| format!(" written to {}", p.display())).unwrap_or_default(),
+        assessment.verdict.as_str(),
+        assessment.verdict.label_zh()
+    );
+    Ok(EXIT_PERMITTED)
 }
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {

@@ -259,6 +259,14 @@ impl LabelFont {
         }
     }
 
+    /// The font file, loaded or not (the printable reports are set in the same font).
+    pub fn path(&self) -> &Path {
+        match self {
+            LabelFont::Ready(font) => font.path(),
+            LabelFont::Unavailable { path, .. } => path,
+        }
+    }
+
     pub fn font(&self) -> Option<&Font> {
         match self {
             LabelFont::Ready(f) => Some(f),

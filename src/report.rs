@@ -1,5 +1,17 @@
-//! Human-readable renderings of assessments, layers, rules and validation reports for the terminal. The JSON
-//! forms are the serde structures themselves.
+//! Human-readable renderings of assessments, layers, rules and validation reports for the terminal (this file), and
+//! the printable report of an assessment (HTML and PDF, with a map figure) in the submodules. The JSON forms are the
+//! serde structures themselves.
+//!
+//! The printable report is rendered from the assessment's JSON as answered ([`model::AssessmentDoc`]), so a
+//! recorded answer gives the same report later; only the figure's zone shapes come from the loaded dataset.
+
+pub mod figure;
+pub mod font;
+pub mod html;
+pub mod content;
+pub mod model;
+pub mod pdf;
+mod style;
 
 use crate::assess::{Assessment, Engine};
 use crate::crs::AxisOrder;
@@ -7,14 +19,9 @@ use crate::ingest::ValidationReport;
 use crate::rules::{Outcome, Rulebook};
 use std::fmt::Write;
 
-fn outcome_label(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Prohibited => "PROHIBITED 禁止",
-        Outcome::Undetermined => "UNDETERMINED 待定",
-        Outcome::Restricted => "RESTRICTED 限制",
-        Outcome::Permitted => "PERMITTED 允许",
-        Outcome::NotTriggered => "not triggered 不适用",
-    }
+fn outcome_label(o: Outcome) -> String {
+    let en = if o == Outcome::NotTriggered { o.label_en().to_string() } else { o.label_en().to_uppercase() };
+    format!("{en} {}", o.label_zh())
 }
 
 pub fn assessment_text(a: &Assessment) -> String {
@@ -193,4 +200,127 @@ pub fn validation_text(report: &ValidationReport) -> String {
         );
     }
     s
+}
+
+/// Language of a printable report. Chinese is the default: EIA files are written in Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` / `en` (also `zh-CN`, `en-US` …).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        match s.split(['-', '_']).next() {
+            Some("zh") => Some(Lang::Zh),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text of this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// A heading: Chinese with its English name (as the product's other bilingual headings), or English alone.
+    pub fn heading(self, zh: &str, en: &str) -> String {
+        match self {
+            Lang::Zh => format!("{zh} {en}"),
+            Lang::En => en.to_string(),
+        }
+    }
+}
+
+/// Output form of a printable report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Pdf,
+    /// The map figure alone, as SVG or PNG (for embedding in other documents, and for checking the figure).
+    Svg,
+    Png,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "html" | "htm" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
+            "svg" => Some(Format::Svg),
+            "png" => Some(Format::Png),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Pdf => "application/pdf",
+            Format::Svg => "image/svg+xml",
+            Format::Png => "image/png",
+        }
+    }
+}
+
+/// Why a report could not be made. Input problems (a stored answer that is not an assessment) are told apart from
+/// rendering problems (font, SVG, PDF writer), which are the server's.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the recorded answer is not an assessment this version can read: {0}")]
+    Assessment(#[from] serde_json::Error),
+    #[error(transparent)]
+    Font(#[from] font::FontError),
+    #[error("the map figure could not be rendered: {0}")]
+    Figure(String),
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+}
+
+/// Everything a printable report shows: the assessment as answered, the site geometry it was made for, and the
+/// report's identity.
+pub struct ReportInput {
+    pub meta: model::ReportMeta,
+    pub doc: model::AssessmentDoc,
+    /// The site as assessed, in the working CRS (from the request, or the audit record's GeoJSON).
+    pub site: crate::index::Site,
+}
+
+impl ReportInput {
+    /// From an assessment's JSON (as answered or as recorded) and the site assessed.
+    pub fn from_json(meta: model::ReportMeta, assessment: &serde_json::Value, site: crate::index::Site) -> Result<ReportInput, ReportError> {
+        let doc: model::AssessmentDoc = serde_json::from_value(assessment.clone())?;
+        Ok(ReportInput { meta, doc, site })
+    }
+
+    /// From a fresh assessment: serialised first, so a fresh and a recorded answer go through the same reading.
+    pub fn from_assessment(meta: model::ReportMeta, assessment: &crate::assess::Assessment, site: crate::index::Site) -> Result<ReportInput, ReportError> {
+        let value = serde_json::to_value(assessment)?;
+        ReportInput::from_json(meta, &value, site)
+    }
+}
+
+/// Renders the report (or its figure) in `format`: the figure is drawn from `engine`'s zones around the site.
+pub fn render(engine: &Engine, input: &ReportInput, lang: Lang, format: Format, font: &font::ReportFont) -> Result<Vec<u8>, ReportError> {
+    let fig = figure::Figure::build(engine, input, lang);
+    match format {
+        Format::Svg => Ok(fig.svg.into_bytes()),
+        Format::Png => fig.png(font),
+        Format::Html => Ok(html::render(input, &fig, lang).into_bytes()),
+        Format::Pdf => pdf::render(input, &fig, lang, font),
+    }
 }

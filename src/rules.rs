@@ -539,7 +539,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// The outcome of one rule for one zone (or the jurisdiction).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Prohibited,
@@ -547,6 +547,30 @@ pub enum Outcome {
     Restricted,
     Permitted,
     NotTriggered,
+}
+
+impl Outcome {
+    /// Chinese label for reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Outcome::Prohibited => "禁止",
+            Outcome::Undetermined => "待定",
+            Outcome::Restricted => "限制",
+            Outcome::Permitted => "允许",
+            Outcome::NotTriggered => "不适用",
+        }
+    }
+
+    /// English label for reports.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Outcome::Prohibited => "prohibited",
+            Outcome::Undetermined => "undetermined",
+            Outcome::Restricted => "restricted",
+            Outcome::Permitted => "permitted",
+            Outcome::NotTriggered => "not triggered",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -48,6 +48,17 @@ impl ZoneKind {
             ZoneKind::Other => "其他管控分区",
         }
     }
+
+    /// The English label, as the map page words it (reports in English).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ZoneKind::ControlUnit => "environmental control unit",
+            ZoneKind::RedLine => "ecological protection red line",
+            ZoneKind::WaterSource => "drinking-water source protection zone",
+            ZoneKind::NatureReserve => "nature reserve",
+            ZoneKind::Other => "other zone",
+        }
+    }
 }
 
 impl fmt::Display for ZoneKind {

@@ -55,6 +55,7 @@ const I18N = {
     rules_title: '适用规则（{n}）', other_rules: '未触发的规则（{n}）', conditions: '条件', reason: '原因',
     missing: '缺少的信息', exceptions: '未主张的例外情形', unverified: '条文未核实', source: '来源', note: '说明',
     nearby_title: '周边分区（{r}）', no_nearby: '周边无其他分区。', derived_title: '推定的项目信息',
+    report: '报告', report_pdf: 'PDF', report_hint: '可打印的筛查报告（含位置图、依据与版本），在新标签页打开',
     warnings_title: '提示', versions: '数据集 {dataset}（{dversion}）· 规则库 {rulebook} {rversion} · {engine}',
     site_point: '点 {lon}, {lat}', site_polygon: '范围 {area}', site_line: '线 {length}',
     zone_requirements: '管控要求', zone_loading: '正在读取管控要求…', zone_no_requirements: '无单独列出的管控要求。',
@@ -112,6 +113,7 @@ const I18N = {
     rules_title: 'Rules that apply ({n})', other_rules: 'Rules not triggered ({n})', conditions: 'Conditions', reason: 'Reason',
     missing: 'Missing facts', exceptions: 'Exceptions not claimed', unverified: 'wording not verified', source: 'Source', note: 'Note',
     nearby_title: 'Zones nearby ({r})', no_nearby: 'No other zone nearby.', derived_title: 'Presumed project facts',
+    report: 'Report', report_pdf: 'PDF', report_hint: 'Printable screening report (map figure, legal basis, versions), in a new tab',
     warnings_title: 'Warnings', versions: 'Dataset {dataset} ({dversion}) · rulebook {rulebook} {rversion} · {engine}',
     site_point: 'point {lon}, {lat}', site_polygon: 'footprint {area}', site_line: 'line {length}',
     zone_requirements: 'Requirements', zone_loading: 'Loading requirements…', zone_no_requirements: 'No requirements listed for this zone.',
@@ -844,6 +846,7 @@ function renderResult(a) {
     h('small', {}, siteText(a))));
   parts.push(crsInfo(a));
   parts.push(h('p', { class: 'summary', id: 'summary', title: a.summary }, summaryText(a)));
+  parts.push(reportLinks(a));
 
   if (a.questions?.length) {
     parts.push(h('div', { class: 'questions', id: 'questions' },
@@ -895,6 +898,16 @@ function renderResult(a) {
     dataset: a.dataset?.title, dversion: a.dataset?.version, rulebook: a.rulebook?.id, rversion: a.rulebook?.version, engine: a.engine,
   })));
   box.replaceChildren(...parts.filter(Boolean));
+}
+
+/** The printable report of a recorded answer (it has an id), HTML or PDF, in the page's language, in a new tab. */
+function reportLinks(a) {
+  if (!a.id) return null;
+  const url = (format) => `/v1/assessments/${encodeURIComponent(a.id)}/report?format=${format}&lang=${state.lang}`;
+  return h('p', { class: 'report-links' },
+    h('a', { id: 'report-button', class: 'button', href: url('html'), target: '_blank', rel: 'noopener', title: t('report_hint') }, t('report')),
+    h('a', { id: 'report-pdf', class: 'button', href: url('pdf'), target: '_blank', rel: 'noopener', title: t('report_hint') }, t('report_pdf')),
+    h('span', { class: 'code' }, a.id));
 }
 
 function valueText(v) {

@@ -409,7 +409,13 @@ fn geojson_response(engine: &Engine, site: &Site, a: Assessment, id: Option<Stri
     params(("id" = String, Path, description = "reference number from an assessment answer, e.g. EG-20261127-7K3M9QX2TB")),
     responses((status = 200, body = crate::audit::AuditRecord), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
 pub async fn get_recorded(State(state): State<Arc<AppState>>, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    let Some(id) = audit::normalize_id(&raw) else {
+    Ok(Json(lookup_recorded(&state, &raw).await?).into_response())
+}
+
+/// The audit record of a reference number as a reviewer may have typed it: 400 for what cannot be an id, 404 for an
+/// id not recorded here (or no audit trail), 503 when the trail cannot be read. Shared with the report route.
+pub(super) async fn lookup_recorded(state: &AppState, raw: &str) -> Result<AuditRecord, ApiError> {
+    let Some(id) = audit::normalize_id(raw) else {
         return Err(ApiError::bad_request("invalid-assessment-id",
             "an assessment id looks like EG-20261127-7K3M9QX2TB (EG-, the date, 10 letters and digits)",
             "评估编号格式应为 EG-20261127-7K3M9QX2TB（EG-、日期、10 位字母数字）。").at("id"));
@@ -427,7 +433,7 @@ pub async fn get_recorded(State(state): State<Arc<AppState>>, Path(raw): Path<St
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit-unavailable", "Audit trail unavailable", "the audit trail cannot be read now; retry later", "审计记录暂时无法读取，请稍后重试。")
         })?;
     match found {
-        Some(rec) => Ok(Json(rec).into_response()),
+        Some(rec) => Ok(rec),
         None => Err(ApiError::not_found(format!("no assessment {id} is recorded here"), format!("没有编号为 {id} 的评估记录。"))),
     }
 }

@@ -13,6 +13,7 @@ pub mod fonts;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
+pub mod report;
 pub mod security;
 pub mod watch;
 pub mod tiles;
@@ -90,11 +91,14 @@ pub struct AppState {
     pub config: ServiceConfig,
     /// The font map labels are made from, or why there is none (then the style is served without labels).
     pub glyphs: crate::glyphs::LabelFont,
+    /// The printable reports' font: the labels' font file, read on the first report.
+    pub report_font: report::ReportFontCell,
 }
 
 impl AppState {
     pub fn new(engine: Engine, limits: Limits, config: ServiceConfig, glyphs: crate::glyphs::LabelFont) -> Self {
         let engine = Arc::new(engine);
+        let report_font = report::ReportFontCell::new(glyphs.path());
         AppState {
             versions: Versions::new(Arc::clone(&engine), 3),
             current: ArcSwap::new(engine),
@@ -104,6 +108,7 @@ impl AppState {
             limits,
             config,
             glyphs,
+            report_font,
         }
     }
 
@@ -192,6 +197,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/v1/assessments", get(assess::get_assessment).post(assess::post_assessment))
         .route("/v1/assessments/{id}", get(assess::get_recorded))
+        .route("/v1/assessments/{id}/report", get(report::get_report))
         // Its own body limit: the file plus room for the multipart framing and the facts.
         .route(
             "/v1/assessments/upload",

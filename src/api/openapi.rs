@@ -12,6 +12,7 @@ use utoipa::OpenApi;
         super::assess::post_assessment,
         super::assess::get_assessment,
         super::assess::get_recorded,
+        super::report::get_report,
         super::upload::post_upload,
         super::batches::post_batch,
         super::batches::get_batch,

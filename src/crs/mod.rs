@@ -18,7 +18,7 @@ pub use input_crs::{Converter, CrsInputError, InputCrs};
 
 use geo::{Coord, MapCoords, MultiPolygon};
 use proj::Proj;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The working CRS: CGCS2000 geographic (国家2000大地坐标系). For siting queries it is interchangeable with WGS84
 /// (they differ by centimetres), which is why lon/lat sent as "WGS84" is accepted as is.
@@ -91,7 +91,7 @@ impl ToWorking {
 }
 
 /// The order in which the two numbers of a position were read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AxisOrder {
     /// x = longitude, y = latitude (GeoJSON and traditional GIS order).

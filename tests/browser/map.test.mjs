@@ -605,3 +605,29 @@ test('an unknown file type: the server\'s 415 problem in the current language', 
   assertClean(page);
   await page.close();
 });
+
+test('the report button opens the printable report of the current answer in a new tab', { timeout: 90_000 }, async () => {
+  const page = await open('/');
+  await assessTiangang(page);
+  const button = page.locator('#report-button');
+  assert.equal((await button.textContent()).trim(), '报告', 'Chinese label');
+  const id = (await page.textContent('.report-links .code')).trim();
+  assert.match(id, /^EG-\d{8}-[0-9A-Z]{10}$/, 'the answer\'s reference number is shown');
+  const [tab] = await Promise.all([context.waitForEvent('page'), button.click()]);
+  await tab.waitForLoadState();
+  const url = new URL(tab.url());
+  assert.equal(url.pathname, `/v1/assessments/${id}/report`);
+  assert.equal(url.searchParams.get('lang'), 'zh');
+  assert.equal(await tab.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.match(await tab.textContent('#verdict'), /禁止/);
+  assert.match(await tab.textContent('body'), new RegExp(id));
+  assert.ok(await tab.locator('figure svg').count() === 1, 'the map figure is in the report');
+  await tab.screenshot({ path: join(SHOT_DIR, 'report-zh.png'), fullPage: true });
+  await tab.close();
+
+  await page.click('#lang-toggle');
+  assert.equal((await button.textContent()).trim(), 'Report', 'English label');
+  assert.match(await button.getAttribute('href'), /lang=en/);
+  assertClean(page);
+  await page.close();
+});
