@@ -54,7 +54,10 @@ impl Keys {
     /// Errors never contain a key.
     pub fn load(admin_key_file: Option<&Path>, admin_env: Option<String>, read_keys_file: Option<&Path>) -> Result<Keys, String> {
         let admin = match (admin_key_file, admin_env.filter(|v| !v.trim().is_empty())) {
-            (Some(path), _) => Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read the admin key file {}: {e}", path.display()))?),
+            (Some(path), _) => {
+                warn_if_readable_by_others(path);
+                Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read the admin key file {}: {e}", path.display()))?)
+            }
             (None, Some(v)) => Some(v),
             (None, None) => None,
         };
@@ -65,6 +68,7 @@ impl Keys {
         };
         let mut read = Vec::new();
         if let Some(path) = read_keys_file {
+            warn_if_readable_by_others(path);
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the read keys file {}: {e}", path.display()))?;
             for (n, line) in text.lines().enumerate() {
                 let line = line.trim();
@@ -128,6 +132,21 @@ impl Keys {
             l.shrink_to_fit();
         }
     }
+}
+
+/// A key file others can read is a key others have: say so (the service still starts).
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(file = %path.display(), "the key file is readable by group or others: chmod 600 it");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// The key a request presents: `Authorization: Bearer`, `X-API-Key`, or `api_key` in the query.
