@@ -19,3 +19,4 @@ pub mod glyphs;
 pub mod upload;
 pub mod cli;
 pub mod api;
+pub mod synth;
