@@ -81,7 +81,7 @@ pub const PRESETS: [Preset; 3] = [
         rows: 45,
         edge_vertices: 520,
         red_lines: 5_000,
-        red_line_vertices: 480,
+        red_line_vertices: 576,
         water_sources: 1_000,
         water_vertices: 96,
         reserves: 40,
