@@ -2,7 +2,7 @@
 # Issue 6: ecogate at provincial / national scale, measured against PostGIS in the same run. Not part of CI (minutes,
 # hundreds of MB of data): `make bench-scale` or
 #
-#   scripts/bench-scale.sh [--preset henan|national|ci] [--seed N] [--points N] [--no-http] [--no-postgis]
+#   scripts/bench-scale.sh [--preset henan|national|ci] [--seed N] [--points N] [--no-http] [--no-postgis] [--no-inprocess]
 #
 # 1. builds the release binary and generates the synthetic dataset (ecogate synth) under target/synth/PRESET when absent;
 # 2. in-process rows: `cargo bench --bench scale` (zone lookup, full point assessment, footprints, flatness, load + RSS);
@@ -15,7 +15,7 @@
 # Results (markdown rows) go to target/bench-scale/PRESET/summary.md and stdout; copy them into BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PRESET=henan SEED=1 POINTS=100000 HTTP=1 POSTGIS=1 PGPORT=${PGPORT:-55432} HTTPPORT=${HTTPPORT:-18080}
+PRESET=henan SEED=1 POINTS=100000 HTTP=1 POSTGIS=1 INPROCESS=1 PGPORT=${PGPORT:-55432} HTTPPORT=${HTTPPORT:-18080}
 while [ $# -gt 0 ]; do
     case "$1" in
         --preset) PRESET=$2; shift 2 ;;
@@ -23,20 +23,23 @@ while [ $# -gt 0 ]; do
         --points) POINTS=$2; shift 2 ;;
         --no-http) HTTP=0; shift ;;
         --no-postgis) POSTGIS=0; shift ;;
+        --no-inprocess) INPROCESS=0; shift ;; # reuse the in-process results and CSVs of an earlier run
         *) sed -n '2,18p' "$0" >&2; exit 2 ;;
     esac
 done
 DATA=target/synth/$PRESET
 OUT=target/bench-scale/$PRESET
 mkdir -p "$OUT"
-cargo build --release --locked --bin ecogate
+if [ "$HTTP" = 1 ] || [ ! -f "$DATA/dataset.toml" ]; then cargo build --release --locked --bin ecogate; fi
 [ -f "$DATA/dataset.toml" ] || ./target/release/ecogate synth --preset "$PRESET" --seed "$SEED" --out "$DATA"
 
 { lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket)'; free -g | sed -n 2p; uname -r; } > "$OUT/machine.txt"
 
+if [ "$INPROCESS" = 1 ]; then
 echo "== in-process (cargo bench --bench scale)" >&2
 ECOGATE_SCALE_DATASET=$DATA/dataset.toml ECOGATE_SCALE_POINTS=$POINTS ECOGATE_SCALE_OUT=$OUT \
     cargo bench --locked --bench scale 2>"$OUT/inprocess.err" | grep '^|' | tee "$OUT/inprocess.md"
+fi
 
 if [ "$HTTP" = 1 ]; then
     echo "== HTTP (wrk)" >&2
@@ -66,9 +69,12 @@ if [ "$POSTGIS" = 1 ]; then
     . scripts/lib/postgres.sh
     CONN=$(pg_start "$OUT/pg" "$PGPORT" ecogate)
     trap 'pg_stop "$OUT/pg"' EXIT
-    ogr2ogr -f PostgreSQL "PG:$CONN" "$DATA/synth.gpkg" -overwrite -lco GEOMETRY_NAME=geom -nlt MULTIPOLYGON --config PG_USE_COPY YES
-    psql "$CONN" -q -v ON_ERROR_STOP=1 <<'SQL'
-DROP TABLE IF EXISTS zones, zones_sub, pts, fps;
+    # The load is not timed here; skip it when this very GPKG is already loaded.
+    MARK="$OUT/pg/loaded-$(stat -c %Y-%s "$DATA/synth.gpkg")"
+    if [ ! -f "$MARK" ]; then
+        ogr2ogr -f PostgreSQL "PG:$CONN" "$DATA/synth.gpkg" -overwrite -lco GEOMETRY_NAME=geom -lco LAUNDER=NO -nlt MULTIPOLYGON --config PG_USE_COPY YES
+        psql "$CONN" -q -v ON_ERROR_STOP=1 <<'SQL'
+DROP TABLE IF EXISTS zones, zones_sub;
 CREATE TABLE zones AS
   SELECT "HJZHGKDYBM" AS code, geom FROM control_units
   UNION ALL SELECT "红线编码", geom FROM red_lines
@@ -77,13 +83,18 @@ CREATE TABLE zones AS
 CREATE INDEX ON zones USING gist (geom);
 CREATE TABLE zones_sub AS SELECT code, ST_Subdivide(geom, 256) AS geom FROM zones;
 CREATE INDEX ON zones_sub USING gist (geom);
+SQL
+        touch "$MARK"
+    fi
+    psql "$CONN" -q -v ON_ERROR_STOP=1 <<'SQL'
+DROP TABLE IF EXISTS pts, fps;
 CREATE TABLE pts (id int PRIMARY KEY, lon float8, lat float8, geom geometry(Point, 4490));
 CREATE TABLE fps (id int PRIMARY KEY, geom geometry(Polygon, 4490));
 SQL
     psql "$CONN" -q -v ON_ERROR_STOP=1 -c "\copy pts (id, lon, lat) FROM '$OUT/points.csv' CSV HEADER"
-    psql "$CONN" -q -v ON_ERROR_STOP=1 -c "CREATE TEMP TABLE f (id int, wkt text); \copy f FROM '$OUT/footprints.csv' WITH (FORMAT csv, DELIMITER E'\t', HEADER)" \
+    psql "$CONN" -q -v ON_ERROR_STOP=1 -c "CREATE TEMP TABLE f (id int, wkt text)" -c "\copy f FROM '$OUT/footprints.csv' WITH (FORMAT csv, DELIMITER E'\t', HEADER)" \
         -c "INSERT INTO fps SELECT id, ST_GeomFromText(wkt, 4490) FROM f"
-    psql "$CONN" -q -v ON_ERROR_STOP=1 -c "UPDATE pts SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4490); VACUUM ANALYZE;"
+    psql "$CONN" -q -v ON_ERROR_STOP=1 -c "UPDATE pts SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4490)" -c "VACUUM ANALYZE"
     N=$(psql "$CONN" -tAc "select count(*) from pts")
     NF=$(psql "$CONN" -tAc "select count(*) from fps")
     for t in zones zones_sub; do
@@ -104,7 +115,7 @@ SQL
     # Points where the two disagree, with their distance to the nearest zone boundary (boundary points are excepted).
     python3 scripts/bench/compare.py points "$OUT" > "$OUT/mismatch_ids.txt"
     if [ -s "$OUT/mismatch_ids.txt" ]; then
-        psql "$CONN" -q -c "CREATE TEMP TABLE m (id int); \copy m FROM '$OUT/mismatch_ids.txt'" \
+        psql "$CONN" -q -c "CREATE TEMP TABLE m (id int)" -c "\copy m FROM '$OUT/mismatch_ids.txt'" \
             -c "\copy (SELECT m.id, min(ST_Distance(ST_Boundary(z.geom), p.geom)) FROM m JOIN pts p USING (id) JOIN zones z ON ST_DWithin(z.geom, p.geom, 1e-6) GROUP BY m.id) TO '$OUT/mismatch_dist.csv' CSV"
     else
         : > "$OUT/mismatch_dist.csv"

@@ -75,6 +75,10 @@ pub struct ZoneIndex {
     tree: RTree<PartEntry>,
     /// `segs[zone][part]`: the segment index of each polygon part, built in parallel at load.
     segs: Vec<Vec<SegIndex>>,
+    /// Each zone's bounding box and each kind's extent, computed once: walking every vertex per request (as a
+    /// coverage message or a boundary distance would) costs milliseconds at provincial scale.
+    bboxes: Vec<Option<Rect<f64>>>,
+    extents: Vec<(ZoneKind, Rect<f64>)>,
 }
 
 /// A candidate zone's geometry near a query rectangle: the parts clipped to the rectangle, plus whether some part's
@@ -100,7 +104,21 @@ impl ZoneIndex {
             })
             .collect();
         let segs = zones.par_iter().map(|z| z.geometry.0.iter().map(SegIndex::new).collect()).collect();
-        ZoneIndex { zones, tree: RTree::bulk_load(entries), segs }
+        let bboxes: Vec<Option<Rect<f64>>> = zones.par_iter().map(|z| z.geometry.bounding_rect()).collect();
+        let mut extents: Vec<(ZoneKind, Rect<f64>)> = Vec::new();
+        for (z, b) in zones.iter().zip(&bboxes) {
+            let Some(b) = b else { continue };
+            match extents.iter_mut().find(|(k, _)| *k == z.kind()) {
+                Some((_, a)) => {
+                    *a = Rect::new(
+                        Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                        Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                    )
+                }
+                None => extents.push((z.kind(), *b)),
+            }
+        }
+        ZoneIndex { zones, tree: RTree::bulk_load(entries), segs, bboxes, extents }
     }
 
     /// Heap bytes of the segment indexes (for the memory report of the scale benchmark).
@@ -239,15 +257,27 @@ impl ZoneIndex {
             }
             Site::Footprint(fp) => {
                 let Some(rect) = fp.bounding_rect() else { return vec![] };
+                let frame = LocalFrame::at(rect.center());
+                let fp_segs = SiteSegments::new(&frame, site);
                 self.clipped_candidates(rect)
                     .into_iter()
-                    .filter(|(_, c)| c.covers_rect || c.parts.intersects(fp))
-                    .map(|(zone, c)| {
+                    .filter_map(|(zone, c)| {
                         // Parts of a valid multipolygon are disjoint: a part covering the whole footprint leaves
                         // nothing of it to the others.
-                        let area =
-                            if c.covers_rect { geodesic_area(fp) } else { geodesic_area(&c.parts.intersection(fp)) };
-                        Overlap { zone, area_m2: Some(area), length_m: None }
+                        if c.covers_rect {
+                            return Some(Overlap { zone, area_m2: Some(geodesic_area(fp)), length_m: None });
+                        }
+                        let inside = c.parts.intersection(fp);
+                        // An empty overlap may still be a touch along an edge or at a vertex (the boundary counts):
+                        // found from the clipped parts' segments against the footprint's blocks, not by a
+                        // quadratic segment-pair test.
+                        let touches = !inside.0.is_empty()
+                            || c.parts.0.iter().any(|p| {
+                                std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
+                                    r.0.windows(2).any(|w| fp_segs.dist2(frame.coord(w[0]), frame.coord(w[1]), 1e-12).is_finite())
+                                })
+                            });
+                        touches.then(|| Overlap { zone, area_m2: Some(geodesic_area(&inside)), length_m: None })
                     })
                     .collect()
             }
@@ -260,6 +290,12 @@ impl ZoneIndex {
     /// metric frame), never by copying whole zones: a zone the site does not touch is as far from it as its nearest
     /// edge.
     pub fn nearby(&self, site: &Site, radius_m: f64, exclude: &[ZoneId]) -> Vec<Nearby> {
+        self.nearby_where(site, radius_m, exclude, |_| true)
+    }
+
+    /// [`ZoneIndex::nearby`] over the zones `keep` accepts only: the assessment lists no nearby control units (they
+    /// tile the territory), and measuring them is most of the work at provincial scale.
+    pub fn nearby_where(&self, site: &Site, radius_m: f64, exclude: &[ZoneId], keep: impl Fn(&Zone) -> bool) -> Vec<Nearby> {
         let Some(rect) = site.bounding_rect() else { return vec![] };
         let frame = LocalFrame::at(rect.center());
         let (dx, dy) = frame.degrees(radius_m);
@@ -270,7 +306,7 @@ impl ZoneIndex {
         let limit = r2 * (1.0 + 1e-12) + 1e-12;
         let mut best: Vec<(ZoneId, f64)> = Vec::new();
         for e in self.tree.locate_in_envelope_intersecting(&AABB::from_corners([window[0], window[1]], [window[2], window[3]])) {
-            if exclude.contains(&e.zone) {
+            if exclude.contains(&e.zone) || !keep(&self.zones[e.zone]) {
                 continue;
             }
             let known = best.iter().position(|(z, _)| *z == e.zone);
@@ -299,7 +335,7 @@ impl ZoneIndex {
         let frame = LocalFrame::at(p.0);
         let lp = frame.coord(p.0);
         let z = &self.zones[zone];
-        let Some(bbox) = z.geometry.bounding_rect() else { return f64::INFINITY };
+        let Some(bbox) = self.bboxes[zone] else { return f64::INFINITY };
         let mut radius = 50.0;
         loop {
             let (dx, dy) = frame.degrees(radius);
@@ -317,14 +353,25 @@ impl ZoneIndex {
         }
     }
 
-    /// Bounding box of every zone of a kind, for coverage messages.
+    /// Distance from a point to the nearest edge of a zone if it is within `max_m`, else `None`: what a boundary
+    /// warning needs, read from the few segments of a `max_m` window instead of searching outwards for the exact
+    /// distance of a point deep inside a large zone.
+    pub fn distance_to_boundary_within(&self, p: Point<f64>, zone: ZoneId, max_m: f64) -> Option<f64> {
+        let frame = LocalFrame::at(p.0);
+        let lp = frame.coord(p.0);
+        let (dx, dy) = frame.degrees(max_m);
+        let window = [p.x() - dx, p.y() - dy, p.x() + dx, p.y() + dy];
+        let mut d2 = f64::INFINITY;
+        for (part, seg) in self.zones[zone].geometry.0.iter().zip(&self.segs[zone]) {
+            seg.segments_in(part, window, |a, b| d2 = d2.min(point_segment_dist2(lp, frame.coord(a), frame.coord(b))));
+        }
+        let d = d2.sqrt();
+        (d <= max_m).then_some(d)
+    }
+
+    /// Bounding box of every zone of a kind, for coverage messages (computed at load).
     pub fn extent(&self, kind: ZoneKind) -> Option<Rect<f64>> {
-        self.zones.iter().filter(|z| z.kind() == kind).filter_map(|z| z.geometry.bounding_rect()).reduce(|a, b| {
-            Rect::new(
-                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
+        self.extents.iter().find(|(k, _)| *k == kind).map(|(_, r)| *r)
     }
 }
 

@@ -17,6 +17,8 @@ use geo::{Coord, LineString, Polygon};
 
 /// Stripes per segment: fewer stripes than segments keeps memory low while a stripe holds a handful of segments.
 const SEGMENTS_PER_STRIPE: usize = 2;
+/// Upper bound on the average number of stripes one segment is listed in (memory: 4 bytes each).
+const MAX_ENTRIES_PER_SEGMENT: f64 = 3.0;
 
 #[derive(Debug, Clone)]
 pub struct SegIndex {
@@ -68,7 +70,17 @@ impl SegIndex {
         if n == 0 || !y0.is_finite() {
             return SegIndex { y0: 0.0, y1: -1.0, inv_h: 0.0, stripes: 1, starts: vec![0, 0], segs: vec![], ring_starts };
         }
-        let stripes = (n / SEGMENTS_PER_STRIPE).clamp(1, 1 << 22);
+        // Segments spanning many stripes are listed in each: bound the total at about MAX_ENTRIES_PER_SEGMENT
+        // entries per segment, so a spiky or mostly vertical polygon cannot blow the index up.
+        let mut span = 0.0;
+        for r in 0..rings {
+            for w in ring(poly, r).0.windows(2) {
+                span += (w[1].y - w[0].y).abs();
+            }
+        }
+        let height = y1 - y0;
+        let by_span = if span > 0.0 { MAX_ENTRIES_PER_SEGMENT * n as f64 * height / span } else { n as f64 };
+        let stripes = ((n / SEGMENTS_PER_STRIPE) as f64).min(by_span).clamp(1.0, (1 << 22) as f64) as usize;
         let inv_h = if y1 > y0 { stripes as f64 / (y1 - y0) } else { 0.0 };
         let last = stripes as isize - 1;
         let stripe_of = |y: f64| (((y - y0) * inv_h) as isize).clamp(0, last) as usize;
@@ -322,6 +334,25 @@ mod tests {
         for (x, y, inside) in [(0.5, 1.0, true), (0.5, 0.0, true), (1.0, 0.5, true), (1.0, 1.0, true), (0.0, 0.0, true), (0.5, 0.5, true), (1.5, 0.5, false), (0.5, 1.0001, false), (-0.1, 1.0, false)] {
             assert_eq!(idx.covers(&sq, Coord { x, y }), inside, "({x}, {y})");
         }
+    }
+
+    #[test]
+    fn a_spiky_polygon_keeps_a_small_index() {
+        // 100k vertices whose segments each span a large share of the height.
+        let n = 100_000;
+        let mut v: Vec<(f64, f64)> = (0..n)
+            .map(|k| {
+                let t = k as f64 / n as f64 * std::f64::consts::TAU;
+                let r = 1.0 + 0.2 * if k % 2 == 0 { 1.0 } else { -1.0 };
+                (r * t.cos(), r * t.sin())
+            })
+            .collect();
+        v.push(v[0]);
+        let poly = Polygon::new(LineString::from(v), vec![]);
+        let idx = SegIndex::new(&poly);
+        assert!(idx.segs.len() <= 5 * n, "{} entries", idx.segs.len());
+        assert!(idx.covers(&poly, Coord { x: 0.0, y: 0.0 }));
+        assert!(!idx.covers(&poly, Coord { x: 1.5, y: 0.0 }));
     }
 
     #[test]

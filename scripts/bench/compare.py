@@ -36,7 +36,7 @@ def points(d):
 
 def pgbench(d, prefix):
     lat = []
-    for p in glob.glob(os.path.join(d, prefix + ".*")):
+    for p in glob.glob(os.path.join(d, prefix + ".[0-9]*")):
         with open(p) as f:
             lat += [float(line.split()[2]) for line in f if line.strip()]
     txt = open(os.path.join(d, prefix.replace("pgb_", "pgbench_") + ".txt")).read()
