@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench soak bench-batch
+.PHONY: setup build run web test sample bench soak bench-batch bench-scale synth
 
 setup:
 	@bash scripts/setup.sh
@@ -38,3 +38,14 @@ soak: setup
 # End-to-end batch screening: 100k random points, CSV in → XLSX and CSV out, rows/s (BENCHMARKS.md).
 bench-batch: setup
 	bash scripts/bench-batch.sh 100000
+
+# Issue 6 at scale: synthetic province (PRESET=henan) or country (PRESET=national), in-process rows, HTTP with wrk and
+# PostGIS side by side with a differential check (installs postgresql/postgis/wrk from Debian when absent). Minutes;
+# not in CI. Data and results under target/synth/ and target/bench-scale/ (outside git).
+PRESET ?= henan
+bench-scale: setup
+	bash scripts/bench-scale.sh --preset $(PRESET)
+
+# A synthetic dataset alone: `make synth PRESET=henan` writes target/synth/henan/{synth.gpkg,dataset.toml}.
+synth: build
+	./target/release/ecogate synth --preset $(PRESET) --seed 1 --out target/synth/$(PRESET)

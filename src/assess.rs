@@ -219,7 +219,7 @@ impl Engine {
 
         if let Site::Point(p) = site {
             for o in &overlaps {
-                let d = self.index.distance_to_boundary(*p, o.zone);
+                let Some(d) = self.index.distance_to_boundary_within(*p, o.zone, options.boundary_warning_m) else { continue };
                 if d < options.boundary_warning_m {
                     let z = self.index.zone(o.zone);
                     warnings.push(Warning::new(
@@ -266,9 +266,8 @@ impl Engine {
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
         let nearby = self
             .index
-            .nearby(site, options.nearby_radius_m, &exclude)
+            .nearby_where(site, options.nearby_radius_m, &exclude, |z| z.kind() != ZoneKind::ControlUnit)
             .into_iter()
-            .filter(|n| self.index.zone(n.zone).kind() != ZoneKind::ControlUnit)
             .map(|n| NearbyZone::new(self.index.zone(n.zone), n.distance_m))
             .collect();
 
@@ -471,6 +470,10 @@ impl Engine {
 }
 
 fn fill_zone(template: &str, z: &Zone) -> String {
+    // Most citation texts have no placeholder: skip the six scans and copies.
+    if !template.contains("{zone.") {
+        return template.to_string();
+    }
     let r = &z.requirements;
     let or_dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
     template

@@ -63,6 +63,19 @@ pub enum Command {
     /// input row (CSV, XLSX or GeoJSON). Exit 0 when the batch ran, even if some rows have errors.
     #[command(after_help = BATCH_HELP)]
     Batch(BatchArgs),
+    /// Write a seeded synthetic dataset (GeoPackage + dataset.toml) for benchmarks and scale tests: `ci`, `henan`
+    /// (≈2,000 units, ≥ 7M vertices) or `national` (≈44,600 units, ≥ 60M vertices). Not real boundaries.
+    Synth {
+        #[arg(long, default_value = "ci")]
+        preset: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (created; keep it outside git, e.g. target/synth/henan).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Search GB/T 4754-2017 industry codes by code or name.
     Industries {
         query: String,
@@ -433,6 +446,26 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                 println!("{}", serde_json::to_string_pretty(&book).unwrap_or_default());
             } else {
                 print!("{}", report::rules_text(&book));
+            }
+            Ok(EXIT_PERMITTED)
+        }
+        Command::Synth { preset, seed, out, json } => {
+            let preset = crate::synth::Preset::named(&preset).map_err(|e| Failure::Usage(e.to_string()))?;
+            let started = std::time::Instant::now();
+            let stats = crate::synth::generate(&preset, seed, &out).map_err(|e| Failure::Usage(e.to_string()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats).unwrap_or_default());
+            } else {
+                println!(
+                    "{}: {} units, {} red lines, {} water-source zones, {} reserve zones, {} vertices in {:.1} s",
+                    stats.manifest.display(),
+                    stats.units,
+                    stats.red_lines,
+                    stats.water_zones,
+                    stats.reserve_zones,
+                    stats.vertices,
+                    started.elapsed().as_secs_f64()
+                );
             }
             Ok(EXIT_PERMITTED)
         }

@@ -1,7 +1,9 @@
 //! Spatial index over all zones and the exact predicates behind a verdict.
 //!
 //! The R-tree holds one entry per polygon *part*, never a whole multipolygon, so a query only runs exact predicates
-//! on parts whose bounding box it touches. Exact tests use `geo`:
+//! on parts whose bounding box it touches. Each part also carries a y-stripe segment index ([`SegIndex`]), so the
+//! point-in-polygon test, distances and clipping read only the few segments near the query: their cost does not grow
+//! with the part's vertex count, and nothing is copied or allocated on the point path. Semantics follow `geo`:
 //! - point in polygon counts the **boundary as inside** (`Intersects`): a site on a zone's edge is in the zone, the
 //!   cautious reading for a permit;
 //! - areas are geodesic (Karney) on the WGS84 ellipsoid, in m² (CGCS2000's ellipsoid differs from it by 0.1 mm in
@@ -11,9 +13,11 @@
 
 use crate::zone::{Zone, ZoneKind};
 use geo::{
-    BooleanOps, BoundingRect, Coord, Distance, Euclidean, GeodesicArea, Intersects, Length, LineString, MapCoords,
+    BooleanOps, BoundingRect, Coord, GeodesicArea, Intersects, Length, LineString, MapCoords,
     MultiLineString, MultiPolygon, Orient, Point, Polygon, Rect,
 };
+use crate::segindex::{clip_ring, point_segment_dist2, segment_segment_dist2, SegIndex};
+use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 
 pub type ZoneId = usize;
@@ -69,6 +73,19 @@ pub struct Nearby {
 pub struct ZoneIndex {
     zones: Vec<Zone>,
     tree: RTree<PartEntry>,
+    /// `segs[zone][part]`: the segment index of each polygon part, built in parallel at load.
+    segs: Vec<Vec<SegIndex>>,
+    /// Each zone's bounding box and each kind's extent, computed once: walking every vertex per request (as a
+    /// coverage message or a boundary distance would) costs milliseconds at provincial scale.
+    bboxes: Vec<Option<Rect<f64>>>,
+    extents: Vec<(ZoneKind, Rect<f64>)>,
+}
+
+/// A candidate zone's geometry near a query rectangle: the parts clipped to the rectangle, plus whether some part's
+/// boundary stays out of the rectangle while the part covers it (then the whole query is inside that part).
+struct Clipped {
+    covers_rect: bool,
+    parts: MultiPolygon<f64>,
 }
 
 impl ZoneIndex {
@@ -86,7 +103,27 @@ impl ZoneIndex {
                 })
             })
             .collect();
-        ZoneIndex { zones, tree: RTree::bulk_load(entries) }
+        let segs = zones.par_iter().map(|z| z.geometry.0.iter().map(SegIndex::new).collect()).collect();
+        let bboxes: Vec<Option<Rect<f64>>> = zones.par_iter().map(|z| z.geometry.bounding_rect()).collect();
+        let mut extents: Vec<(ZoneKind, Rect<f64>)> = Vec::new();
+        for (z, b) in zones.iter().zip(&bboxes) {
+            let Some(b) = b else { continue };
+            match extents.iter_mut().find(|(k, _)| *k == z.kind()) {
+                Some((_, a)) => {
+                    *a = Rect::new(
+                        Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                        Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                    )
+                }
+                None => extents.push((z.kind(), *b)),
+            }
+        }
+        ZoneIndex { zones, tree: RTree::bulk_load(entries), segs, bboxes, extents }
+    }
+
+    /// Heap bytes of the segment indexes (for the memory report of the scale benchmark).
+    pub fn segment_index_bytes(&self) -> usize {
+        self.segs.iter().flatten().map(SegIndex::heap_bytes).sum()
     }
 
     pub fn zones(&self) -> &[Zone] {
@@ -108,14 +145,63 @@ impl ZoneIndex {
 
     /// Zones containing the point, boundary included, in index order.
     pub fn zones_at(&self, p: Point<f64>) -> Vec<ZoneId> {
-        let mut out: Vec<ZoneId> = self
-            .tree
-            .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
-            .filter(|e| self.part(e).intersects(&p))
-            .map(|e| e.zone)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
+        let mut out = Vec::new();
+        self.zones_at_into(p, &mut out);
+        out
+    }
+
+    /// [`ZoneIndex::zones_at`] into a caller's buffer (cleared first): no allocation once the buffer has grown,
+    /// for callers that look up many points.
+    pub fn zones_at_into(&self, p: Point<f64>, out: &mut Vec<ZoneId>) {
+        out.clear();
+        for e in self.tree.locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()])) {
+            if self.segs[e.zone][e.part].covers(self.part(e), p.0) {
+                out.push(e.zone);
+            }
+        }
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// Candidate zones near a rectangle, clipped to it (grown by a small margin so the clipping's own edges stay
+    /// off the query geometry), zones in index order. A part whose boundary does not reach the rectangle is either
+    /// outside it or covers it whole: no clipping, no copy.
+    fn clipped_candidates(&self, rect: Rect<f64>) -> Vec<(ZoneId, Clipped)> {
+        let m = 1e-6 + 1e-6 * (rect.width() + rect.height());
+        let b = [rect.min().x - m, rect.min().y - m, rect.max().x + m, rect.max().y + m];
+        let mut c = self.candidates(rect);
+        c.sort_by_key(|e| (e.zone, e.part));
+        let mut out: Vec<(ZoneId, Clipped)> = Vec::new();
+        for e in c {
+            let poly = self.part(e);
+            let seg = &self.segs[e.zone][e.part];
+            let clipped = if !seg.any_segment_in(poly, b) {
+                if seg.covers(poly, Coord { x: b[0], y: b[1] }) {
+                    Some(None)
+                } else {
+                    None
+                }
+            } else {
+                let ext = clip_ring(&poly.exterior().0, b);
+                (!ext.is_empty()).then(|| {
+                    let holes: Vec<LineString<f64>> =
+                        poly.interiors().iter().map(|h| clip_ring(&h.0, b)).filter(|h| !h.is_empty()).map(LineString).collect();
+                    Some(Polygon::new(LineString(ext), holes))
+                })
+            };
+            let Some(clipped) = clipped else { continue };
+            if !matches!(out.last(), Some((z, _)) if *z == e.zone) {
+                out.push((e.zone, Clipped { covers_rect: false, parts: MultiPolygon(vec![]) }));
+            }
+            if let Some((_, entry)) = out.last_mut() {
+                match clipped {
+                    None => entry.covers_rect = true,
+                    Some(p) => entry.parts.0.push(p),
+                }
+            }
+        }
         out
     }
 
@@ -151,44 +237,47 @@ impl ZoneIndex {
         out
     }
 
-    /// Candidate parts grouped by zone, zones in index order.
-    fn candidates_by_zone(&self, rect: Rect<f64>) -> Vec<(ZoneId, MultiPolygon<f64>)> {
-        let mut c = self.candidates(rect);
-        c.sort_by_key(|e| (e.zone, e.part));
-        let mut out: Vec<(ZoneId, MultiPolygon<f64>)> = Vec::new();
-        for e in c {
-            let poly = self.part(e).clone();
-            match out.last_mut() {
-                Some((z, mp)) if *z == e.zone => mp.0.push(poly),
-                _ => out.push((e.zone, MultiPolygon(vec![poly]))),
-            }
-        }
-        out
-    }
-
     /// Zones a site touches, with overlap area (footprints) or crossing length (lines).
     pub fn overlaps(&self, site: &Site) -> Vec<Overlap> {
         match site {
             Site::Point(p) => self.zones_at(*p).into_iter().map(|zone| Overlap { zone, area_m2: None, length_m: None }).collect(),
             Site::Line(line) => {
                 let Some(rect) = line.bounding_rect() else { return vec![] };
-                self.candidates_by_zone(rect)
+                self.clipped_candidates(rect)
                     .into_iter()
-                    .filter(|(_, parts)| parts.intersects(line))
-                    .map(|(zone, parts)| {
-                        let inside = parts.clip(line, false);
-                        Overlap { zone, area_m2: None, length_m: Some(geodesic_length(&inside)) }
+                    .filter(|(_, c)| c.covers_rect || c.parts.intersects(line))
+                    .map(|(zone, c)| {
+                        let mut length = if c.covers_rect { geodesic_length(line) } else { 0.0 };
+                        if !c.parts.0.is_empty() {
+                            length += geodesic_length(&c.parts.clip(line, false));
+                        }
+                        Overlap { zone, area_m2: None, length_m: Some(length) }
                     })
                     .collect()
             }
             Site::Footprint(fp) => {
                 let Some(rect) = fp.bounding_rect() else { return vec![] };
-                self.candidates_by_zone(rect)
+                let frame = LocalFrame::at(rect.center());
+                let fp_segs = SiteSegments::new(&frame, site);
+                self.clipped_candidates(rect)
                     .into_iter()
-                    .filter(|(_, parts)| parts.intersects(fp))
-                    .map(|(zone, parts)| {
-                        let area = geodesic_area(&parts.intersection(fp));
-                        Overlap { zone, area_m2: Some(area), length_m: None }
+                    .filter_map(|(zone, c)| {
+                        // Parts of a valid multipolygon are disjoint: a part covering the whole footprint leaves
+                        // nothing of it to the others.
+                        if c.covers_rect {
+                            return Some(Overlap { zone, area_m2: Some(geodesic_area(fp)), length_m: None });
+                        }
+                        let inside = c.parts.intersection(fp);
+                        // An empty overlap may still be a touch along an edge or at a vertex (the boundary counts):
+                        // found from the clipped parts' segments against the footprint's blocks, not by a
+                        // quadratic segment-pair test.
+                        let touches = !inside.0.is_empty()
+                            || c.parts.0.iter().any(|p| {
+                                std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
+                                    r.0.windows(2).any(|w| fp_segs.dist2(frame.coord(w[0]), frame.coord(w[1]), 1e-12).is_finite())
+                                })
+                            });
+                        touches.then(|| Overlap { zone, area_m2: Some(geodesic_area(&inside)), length_m: None })
                     })
                     .collect()
             }
@@ -196,49 +285,93 @@ impl ZoneIndex {
     }
 
     /// Zones within `radius_m` of the site that it does not touch, nearest first.
+    ///
+    /// Distances are measured from the site to the zone's edges near it (read from the segment index, in a local
+    /// metric frame), never by copying whole zones: a zone the site does not touch is as far from it as its nearest
+    /// edge.
     pub fn nearby(&self, site: &Site, radius_m: f64, exclude: &[ZoneId]) -> Vec<Nearby> {
+        self.nearby_where(site, radius_m, exclude, |_| true)
+    }
+
+    /// [`ZoneIndex::nearby`] over the zones `keep` accepts only: the assessment lists no nearby control units (they
+    /// tile the territory), and measuring them is most of the work at provincial scale.
+    pub fn nearby_where(&self, site: &Site, radius_m: f64, exclude: &[ZoneId], keep: impl Fn(&Zone) -> bool) -> Vec<Nearby> {
         let Some(rect) = site.bounding_rect() else { return vec![] };
         let frame = LocalFrame::at(rect.center());
         let (dx, dy) = frame.degrees(radius_m);
-        let grown = Rect::new(
-            Coord { x: rect.min().x - dx, y: rect.min().y - dy },
-            Coord { x: rect.max().x + dx, y: rect.max().y + dy },
-        );
-        let local_site = frame.site(site);
-        let mut out: Vec<Nearby> = self
-            .candidates_by_zone(grown)
-            .into_iter()
-            .filter(|(z, _)| !exclude.contains(z))
-            .filter_map(|(zone, parts)| {
-                let d = frame.distance(&local_site, &frame.multi_polygon(&parts));
-                (d <= radius_m).then_some(Nearby { zone, distance_m: d })
-            })
-            .collect();
-        out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+        let window = [rect.min().x - dx, rect.min().y - dy, rect.max().x + dx, rect.max().y + dy];
+        let site_segs = SiteSegments::new(&frame, site);
+        let r2 = radius_m * radius_m;
+        // A zone exactly at the radius is still within it.
+        let limit = r2 * (1.0 + 1e-12) + 1e-12;
+        let mut best: Vec<(ZoneId, f64)> = Vec::new();
+        for e in self.tree.locate_in_envelope_intersecting(&AABB::from_corners([window[0], window[1]], [window[2], window[3]])) {
+            if exclude.contains(&e.zone) || !keep(&self.zones[e.zone]) {
+                continue;
+            }
+            let known = best.iter().position(|(z, _)| *z == e.zone);
+            let mut d2 = known.map_or(f64::INFINITY, |i| best[i].1);
+            let before = d2;
+            self.segs[e.zone][e.part].segments_in(self.part(e), window, |a, b| {
+                d2 = d2.min(site_segs.dist2(frame.coord(a), frame.coord(b), d2.min(limit)));
+            });
+            if d2 < before {
+                match known {
+                    Some(i) => best[i].1 = d2,
+                    None => best.push((e.zone, d2)),
+                }
+            }
+        }
+        let mut out: Vec<Nearby> =
+            best.into_iter().filter(|(_, d2)| *d2 <= limit).map(|(zone, d2)| Nearby { zone, distance_m: d2.sqrt() }).collect();
+        out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.zone.cmp(&b.zone)));
         out
     }
 
-    /// Distance from a point to the nearest edge (outer or hole ring) of a zone, m.
+    /// Distance from a point to the nearest edge (outer or hole ring) of a zone, m. Searches the segment index in
+    /// windows growing from 50 m, so a point near an edge (the case that matters: boundary warnings) reads a few
+    /// segments.
     pub fn distance_to_boundary(&self, p: Point<f64>, zone: ZoneId) -> f64 {
         let frame = LocalFrame::at(p.0);
-        let lp = frame.point(p);
-        self.zones[zone]
-            .geometry
-            .0
-            .iter()
-            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-            .map(|ring| Euclidean.distance(&lp, &frame.line_string(ring)))
-            .fold(f64::INFINITY, f64::min)
+        let lp = frame.coord(p.0);
+        let z = &self.zones[zone];
+        let Some(bbox) = self.bboxes[zone] else { return f64::INFINITY };
+        let mut radius = 50.0;
+        loop {
+            let (dx, dy) = frame.degrees(radius);
+            let window = [p.x() - dx, p.y() - dy, p.x() + dx, p.y() + dy];
+            let mut d2 = f64::INFINITY;
+            for (part, seg) in z.geometry.0.iter().zip(&self.segs[zone]) {
+                seg.segments_in(part, window, |a, b| d2 = d2.min(point_segment_dist2(lp, frame.coord(a), frame.coord(b))));
+            }
+            let covers_all = window[0] <= bbox.min().x && window[1] <= bbox.min().y && window[2] >= bbox.max().x && window[3] >= bbox.max().y;
+            // A segment found within the window's inscribed circle is the nearest of all.
+            if d2.sqrt() <= radius || covers_all {
+                return d2.sqrt();
+            }
+            radius *= 4.0;
+        }
     }
 
-    /// Bounding box of every zone of a kind, for coverage messages.
+    /// Distance from a point to the nearest edge of a zone if it is within `max_m`, else `None`: what a boundary
+    /// warning needs, read from the few segments of a `max_m` window instead of searching outwards for the exact
+    /// distance of a point deep inside a large zone.
+    pub fn distance_to_boundary_within(&self, p: Point<f64>, zone: ZoneId, max_m: f64) -> Option<f64> {
+        let frame = LocalFrame::at(p.0);
+        let lp = frame.coord(p.0);
+        let (dx, dy) = frame.degrees(max_m);
+        let window = [p.x() - dx, p.y() - dy, p.x() + dx, p.y() + dy];
+        let mut d2 = f64::INFINITY;
+        for (part, seg) in self.zones[zone].geometry.0.iter().zip(&self.segs[zone]) {
+            seg.segments_in(part, window, |a, b| d2 = d2.min(point_segment_dist2(lp, frame.coord(a), frame.coord(b))));
+        }
+        let d = d2.sqrt();
+        (d <= max_m).then_some(d)
+    }
+
+    /// Bounding box of every zone of a kind, for coverage messages (computed at load).
     pub fn extent(&self, kind: ZoneKind) -> Option<Rect<f64>> {
-        self.zones.iter().filter(|z| z.kind() == kind).filter_map(|z| z.geometry.bounding_rect()).reduce(|a, b| {
-            Rect::new(
-                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
+        self.extents.iter().find(|(k, _)| *k == kind).map(|(_, r)| *r)
     }
 }
 
@@ -281,7 +414,7 @@ impl LocalFrame {
         (metres / self.m_per_deg_lon.max(1e-9), metres / self.m_per_deg_lat)
     }
 
-    fn coord(&self, c: Coord<f64>) -> Coord<f64> {
+    pub(crate) fn coord(&self, c: Coord<f64>) -> Coord<f64> {
         Coord { x: (c.x - self.origin.x) * self.m_per_deg_lon, y: (c.y - self.origin.y) * self.m_per_deg_lat }
     }
 
@@ -305,13 +438,83 @@ impl LocalFrame {
         }
     }
 
-    fn distance(&self, local_site: &Site, local_zone: &MultiPolygon<f64>) -> f64 {
-        match local_site {
-            Site::Point(p) => Euclidean.distance(p, local_zone),
-            Site::Line(l) => l.0.iter().map(|ls| Euclidean.distance(ls, local_zone)).fold(f64::INFINITY, f64::min),
-            Site::Footprint(f) => {
-                f.0.iter().flat_map(|a| local_zone.0.iter().map(move |b| Euclidean.distance(a, b))).fold(f64::INFINITY, f64::min)
+}
+
+/// The site's edges (or its point) in a local metric frame, in blocks of up to 32 consecutive segments with their
+/// bounding boxes, so that measuring one zone segment against a 1,000-vertex footprint skips the blocks that cannot
+/// beat the best distance so far.
+struct SiteSegments {
+    point: Option<Coord<f64>>,
+    segs: Vec<(Coord<f64>, Coord<f64>)>,
+    blocks: Vec<(usize, usize, [f64; 4])>,
+}
+
+impl SiteSegments {
+    fn new(frame: &LocalFrame, site: &Site) -> SiteSegments {
+        let mut segs = Vec::new();
+        let mut add = |l: &LineString<f64>| {
+            if l.0.len() == 1 {
+                let c = frame.coord(l.0[0]);
+                segs.push((c, c));
             }
+            segs.extend(l.0.windows(2).map(|w| (frame.coord(w[0]), frame.coord(w[1]))));
+        };
+        let point = match site {
+            Site::Point(p) => Some(frame.coord(p.0)),
+            Site::Line(ml) => {
+                ml.0.iter().for_each(&mut add);
+                None
+            }
+            Site::Footprint(mp) => {
+                for poly in &mp.0 {
+                    add(poly.exterior());
+                    poly.interiors().iter().for_each(&mut add);
+                }
+                None
+            }
+        };
+        let blocks = (0..segs.len())
+            .step_by(32)
+            .map(|s| {
+                let e = (s + 32).min(segs.len());
+                let mut bb = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+                for (a, b) in &segs[s..e] {
+                    bb = [bb[0].min(a.x).min(b.x), bb[1].min(a.y).min(b.y), bb[2].max(a.x).max(b.x), bb[3].max(a.y).max(b.y)];
+                }
+                (s, e, bb)
+            })
+            .collect();
+        SiteSegments { point, segs, blocks }
+    }
+
+    /// Squared distance from the segment `a`–`b` to the site when it is below `bound`, else infinity.
+    fn dist2(&self, a: Coord<f64>, b: Coord<f64>, bound: f64) -> f64 {
+        if let Some(p) = self.point {
+            let d = point_segment_dist2(p, a, b);
+            return if d < bound { d } else { f64::INFINITY };
+        }
+        let (sx0, sx1) = (a.x.min(b.x), a.x.max(b.x));
+        let (sy0, sy1) = (a.y.min(b.y), a.y.max(b.y));
+        let mut best = bound;
+        let mut found = false;
+        for (s, e, bb) in &self.blocks {
+            let dx = (bb[0] - sx1).max(sx0 - bb[2]).max(0.0);
+            let dy = (bb[1] - sy1).max(sy0 - bb[3]).max(0.0);
+            if dx * dx + dy * dy >= best {
+                continue;
+            }
+            for (c, d) in &self.segs[*s..*e] {
+                let d2 = segment_segment_dist2(a, b, *c, *d);
+                if d2 < best {
+                    best = d2;
+                    found = true;
+                }
+            }
+        }
+        if found {
+            best
+        } else {
+            f64::INFINITY
         }
     }
 }

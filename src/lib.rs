@@ -6,6 +6,7 @@
 pub mod crs;
 pub mod industry;
 pub mod index;
+pub mod segindex;
 pub mod ingest;
 pub mod ogr;
 pub mod manifest;
@@ -25,3 +26,4 @@ pub mod api;
 pub mod audit;
 pub mod datasets;
 pub mod pgnotify;
+pub mod synth;
