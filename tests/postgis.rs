@@ -2,7 +2,7 @@
 //! cluster with ogr2ogr must give the same zones and answers as the files it came from, and a published change must
 //! reach every replica (issue 7, "Beyond one machine").
 //!
-//! Needs Debian's PostgreSQL and PostGIS: `scripts/postgres-deps.sh` installs them when missing (run by the first
+//! Needs Debian's PostgreSQL and PostGIS: `scripts/lib/postgres.sh` installs them when missing (run by the first
 //! test that starts a cluster).
 
 #[path = "common/fixtures.rs"]

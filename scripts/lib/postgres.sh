@@ -17,6 +17,8 @@
 # loopback connections without a password: it listens on 127.0.0.1 only and lives as long as one run. Nothing touches
 # the Debian-managed default cluster.
 
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 pg_bin() {
     local d
     d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -32,14 +34,10 @@ pg_install() {
     local need=()
     ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
     ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgis)
-    if [ ${#need[@]} -gt 0 ]; then
-        echo "postgres.sh: installing ${need[*]} from Debian" >&2
-        local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-        $sudo apt-get update -qq >&2
-        # postgis pulls the postgresql-N-postgis-3 package matching the server version.
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql postgis >&2
-        # The package may start its own default cluster; ours does not need it.
-    fi
+    # postgis pulls the postgresql-N-postgis-3 package matching the server version. The package may start its own
+    # default cluster; ours does not need it.
+    [ ${#need[@]} -eq 0 ] || apt_install postgres.sh postgresql postgis >&2
+    command -v ogr2ogr >/dev/null 2>&1 || apt_install postgres.sh gdal-bin >&2
 }
 
 pg_conn() {

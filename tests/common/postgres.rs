@@ -2,41 +2,27 @@
 //! 127.0.0.1 at a free port (and a Unix socket inside the directory, never the system's), a `zones` database with
 //! the PostGIS extension; stopped and deleted when dropped. Nothing system-wide is configured or started.
 //!
-//! `scripts/postgres-deps.sh` installs Debian's PostgreSQL and PostGIS when they are missing. As root (CI), the
-//! server programs run as the `postgres` OS user that Debian's package creates, because PostgreSQL refuses to run as
-//! root.
+//! `scripts/lib/postgres.sh` does the work: it installs Debian's PostgreSQL and PostGIS when they are missing and,
+//! as root (CI), runs the server programs as the `postgres` OS user that Debian's package creates, because PostgreSQL
+//! refuses to run as root.
 //!
 //! Included with `#[path = "common/postgres.rs"] mod postgres;`.
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Once;
 
 pub struct PgCluster {
     dir: tempfile::TempDir,
-    bin: PathBuf,
     pub port: u16,
     pub dbname: String,
 }
 
-static DEPS: Once = Once::new();
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
-}
-
-/// The newest PostgreSQL server binaries Debian installed (`/usr/lib/postgresql/NN/bin`).
-fn server_bin() -> PathBuf {
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("PostgreSQL is not installed: scripts/postgres-deps.sh installs it")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
-        .filter(|(_, bin)| bin.join("initdb").exists())
-        .collect();
-    versions.sort();
-    versions.pop().map(|(_, bin)| bin).expect("no PostgreSQL server binaries under /usr/lib/postgresql")
+/// `scripts/lib/postgres.sh`, the one place that installs, starts and stops throwaway clusters (the scale benchmark
+/// uses it too).
+fn script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lib/postgres.sh")
 }
 
 fn check(what: &str, out: std::io::Result<Output>) -> Output {
@@ -56,61 +42,21 @@ fn free_port() -> u16 {
 }
 
 impl PgCluster {
-    /// Installs PostgreSQL/PostGIS when missing (once per test binary), then starts a fresh cluster.
+    /// Installs PostgreSQL/PostGIS when missing, then starts a fresh cluster with a `zones` database.
     pub fn start() -> PgCluster {
-        DEPS.call_once(|| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres-deps.sh");
-            check("scripts/postgres-deps.sh", Command::new("bash").arg(script).output());
-        });
         let dir = tempfile::Builder::new().prefix("ecogate-pg-").tempdir().expect("temp dir");
-        if is_root() {
-            check("chown the cluster directory", Command::new("chown").arg("postgres:postgres").arg(dir.path()).output());
-        }
-        let bin = server_bin();
-        let mut cluster = PgCluster { dir, bin, port: 0, dbname: "zones".into() };
-        let data = cluster.data_dir();
-        check(
-            "initdb",
-            cluster.server_cmd("initdb").args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-D"]).arg(&data).output(),
-        );
         // A port can be taken between probing and binding: try a few.
         let mut last = String::new();
         for _ in 0..3 {
-            cluster.port = free_port();
-            let opts = format!("-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off", cluster.port, cluster.dir.path().display());
-            let out = cluster
-                .server_cmd("pg_ctl")
-                .args(["-w", "-t", "60", "-D"])
-                .arg(&data)
-                .args(["-l"])
-                .arg(cluster.dir.path().join("server.log"))
-                .args(["-o", &opts, "start"])
-                .output()
-                .expect("run pg_ctl");
+            let port = free_port();
+            let out = Command::new("bash").arg(script()).arg("start").arg(dir.path()).arg(port.to_string()).arg("zones").output().expect("run bash");
             if out.status.success() {
-                cluster.psql("postgres", "CREATE DATABASE zones");
-                cluster.psql("zones", "CREATE EXTENSION postgis");
-                return cluster;
+                return PgCluster { dir, port, dbname: "zones".into() };
             }
-            last = format!("{}{}", String::from_utf8_lossy(&out.stderr), std::fs::read_to_string(cluster.dir.path().join("server.log")).unwrap_or_default());
+            let _ = Command::new("bash").arg(script()).arg("stop").arg(dir.path()).output();
+            last = format!("{}{}", String::from_utf8_lossy(&out.stderr), std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default());
         }
-        panic!("could not start PostgreSQL: {last}");
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    /// A server program, run as the `postgres` OS user when we are root.
-    fn server_cmd(&self, program: &str) -> Command {
-        let path = self.bin.join(program);
-        if is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(path);
-            c
-        } else {
-            Command::new(path)
-        }
+        panic!("could not start PostgreSQL with scripts/lib/postgres.sh: {last}");
     }
 
     /// libpq key/value connection string for the `zones` database (as GDAL's `PG:` and tokio-postgres take it).
@@ -148,6 +94,6 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = self.server_cmd("pg_ctl").args(["-w", "-m", "immediate", "-D"]).arg(self.data_dir()).arg("stop").output();
+        let _ = Command::new("bash").arg(script()).arg("stop").arg(self.dir.path()).output();
     }
 }
