@@ -232,3 +232,20 @@ fn a_recorded_answer_from_another_dataset_version_is_drawn_with_a_caption_saying
     assert!(html.contains(&engine.dataset.version), "and the version drawn");
     assert!(html.contains("评估记录于 2026-11-27T01:02:03Z"), "recorded time");
 }
+
+#[test]
+fn http_report_of_an_uploaded_file_reports_the_file_as_a_whole() {
+    let server = Server::start();
+    // A 500 m square footprint over the urban/industrial boundary, uploaded as a GeoJSON file.
+    let footprint = r#"{"type":"Feature","properties":{"name":"厂址"},"geometry":{"type":"Polygon","coordinates":[[[113.545,33.31],[113.55,33.31],[113.55,33.315],[113.545,33.315],[113.545,33.31]]]}}"#;
+    let form = reqwest::blocking::multipart::Form::new()
+        .part("file", reqwest::blocking::multipart::Part::bytes(footprint.as_bytes().to_vec()).file_name("site.geojson"))
+        .text("facts", r#"{"industry":"3011","nature":"new"}"#);
+    let answer: Value = client().post(format!("{}/v1/assessments/upload", server.base)).multipart(form).send().expect("upload").json().expect("json");
+    let id = answer["id"].as_str().expect("upload answers carry an id").to_string();
+    let verdict = answer["whole"]["verdict"].as_str().expect("the file's verdict").to_string();
+    let resp = client().get(format!("{}/v1/assessments/{id}/report", server.base)).send().expect("report");
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().expect("text");
+    assert!(html.contains(&format!(r#"data-verdict="{verdict}""#)) && html.contains(&id), "the whole file's verdict and the id");
+}

@@ -82,12 +82,21 @@ pub async fn get_report(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPat
     let font = state.report_font.get()?.clone();
     // Zones from the dataset version the answer was made on while this server still keeps it, else the current one
     // (and the figure's caption says the versions differ).
-    let assessed = rec.assessment.pointer("/dataset/version").and_then(Value::as_str);
+    let assessed = reported(&rec.assessment).pointer("/dataset/version").and_then(Value::as_str);
     let engine = match assessed.map(|v| state.versions.lookup(v)) {
         Some(crate::datasets::Lookup::Found(engine)) => engine,
         _ => state.engine(),
     };
     respond(engine, font, rec, format, lang).await
+}
+
+/// What the report is about: the answer itself, or for an uploaded file (recorded as `{id, whole, features, file}`)
+/// the file assessed as a whole, which is the verdict a reviewer files; the per-feature answers stay in the record.
+fn reported(assessment: &Value) -> &Value {
+    match assessment.get("whole") {
+        Some(whole) if whole.get("verdict").is_some() => whole,
+        _ => assessment,
+    }
 }
 
 /// The site geometry of a record; a record whose geometry cannot be read is drawn at the answer's representative
@@ -104,9 +113,10 @@ fn recorded_site(site: &Value, assessment: &Value) -> Site {
 pub async fn respond(engine: Arc<Engine>, font: ReportFont, rec: AuditRecord, format: Format, lang: Lang) -> Result<Response, ApiError> {
     let id = rec.id.clone();
     let rendered = tokio::task::spawn_blocking(move || {
-        let site = recorded_site(&rec.site, &rec.assessment);
+        let answer = reported(&rec.assessment);
+        let site = recorded_site(&rec.site, answer);
         let meta = ReportMeta::recorded(&rec.id, &rec.recorded_at, rec.client.clone());
-        let input = ReportInput::from_json(meta, &rec.assessment, site)?;
+        let input = ReportInput::from_json(meta, answer, site)?;
         report::render(&engine, &input, lang, format, &font)
     })
     .await
