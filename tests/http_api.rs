@@ -285,3 +285,29 @@ fn a_client_request_id_is_echoed() {
     let r = client().get(s.url("/healthz")).header("x-request-id", "eia-2026-0042").send().expect("GET");
     assert_eq!(r.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("eia-2026-0042"));
 }
+
+/// Extractor rejections used to be axum's plain text; found by tests/malformed_input.rs.
+#[test]
+fn requests_refused_before_a_handler_runs_are_problems_too() {
+    let s = Server::start();
+    let p = problem(client().get(s.url("/v1/zones/%FF%FE")).send().expect("GET"), 400);
+    assert!(p["detail"].as_str().unwrap_or_default().contains("UTF-8"), "{p}");
+    let p = problem(client().get(s.url("/v1/industries?limit=many")).send().expect("GET"), 400);
+    assert!(p["detail"].as_str().unwrap_or_default().contains("limit"), "{p}");
+    for path in ["/tiles/%FF/0/0/0.mvt", "/tiles/%FF.json", "/fonts/%FF/0-255.pbf"] {
+        problem(client().get(s.url(path)).send().expect("GET"), 400);
+    }
+}
+
+/// `?q=%FF` used to be decoded to U+FFFD and answered as a search for it; a GBK-encoded query likewise.
+#[test]
+fn a_query_that_is_not_utf8_is_refused_naming_the_parameter() {
+    let s = Server::start();
+    for path in ["/v1/industries?q=%FF", "/v1/industries?q=%CB%AE%C4%E0", "/collections/control_units/items?name=%FF"] {
+        let p = problem(client().get(s.url(path)).send().expect("GET"), 400);
+        assert_eq!(p["type"], "/problems/invalid-query", "{path}: {p}");
+        assert_eq!(p["pointer"], path.split('?').nth(1).and_then(|q| q.split('=').next()).unwrap_or_default(), "{path}: {p}");
+    }
+    // UTF-8 text still works.
+    assert_eq!(client().get(s.url("/v1/industries?q=%E6%B0%B4%E6%B3%A5")).send().expect("GET").status(), 200);
+}

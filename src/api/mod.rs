@@ -7,6 +7,7 @@
 pub mod assess;
 pub mod error;
 pub mod fonts;
+pub mod guard;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
@@ -95,6 +96,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(page::routes());
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Innermost: extractor rejections (plain text) become problem+json too; non-UTF-8 queries are refused.
+        .layer(middleware::from_fn(guard::problem_json_only))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
         .layer(CatchPanicLayer::custom(|_| {
