@@ -311,3 +311,14 @@ fn a_query_that_is_not_utf8_is_refused_naming_the_parameter() {
     // UTF-8 text still works.
     assert_eq!(client().get(s.url("/v1/industries?q=%E6%B0%B4%E6%B3%A5")).send().expect("GET").status(), 200);
 }
+
+/// A finite but impossible Helmert shift moved the site across the globe and answered for somewhere else.
+#[test]
+fn an_impossible_towgs84_shift_is_422() {
+    let s = Server::start();
+    let body = json!({"geometry": {"type": "Point", "coordinates": [38541000.0, 3688000.0]}, "crs": "xian80-gk3:38",
+        "towgs84": [1e300, 0, 0], "facts": {"industry": "1411", "nature": "new"}});
+    let p = problem(post(&s, &body), 422);
+    assert_eq!(p["type"], "/problems/invalid-towgs84", "{p}");
+    assert_eq!(p["pointer"], "/towgs84", "{p}");
+}
