@@ -312,6 +312,21 @@ fn a_query_that_is_not_utf8_is_refused_naming_the_parameter() {
     assert_eq!(client().get(s.url("/v1/industries?q=%E6%B0%B4%E6%B3%A5")).send().expect("GET").status(), 200);
 }
 
+/// serde reads a JSON array as a struct's fields in order, so `[geometry]` was taken for a request and refused for a
+/// missing fact; a Feature with array properties likewise lost its facts. Found by tests/malformed_input.rs.
+#[test]
+fn a_body_that_is_not_an_object_is_refused_as_such() {
+    let s = Server::start();
+    let g = json!({"type": "Point", "coordinates": [GENERAL.0, GENERAL.1]});
+    for body in [json!([g, null, null, {"industry": "1411", "nature": "new"}]), json!([g]), json!(42), json!("x")] {
+        let p = problem(post(&s, &body), 422);
+        assert_eq!(p["type"], "/problems/invalid-request", "{body}: {p}");
+        assert!(p["detail"].as_str().unwrap_or_default().contains("JSON object"), "{p}");
+    }
+    let p = problem(post(&s, &json!({"type": "Feature", "geometry": g, "properties": [1]})), 422);
+    assert_eq!(p["pointer"], "/properties", "{p}");
+}
+
 /// A finite but impossible Helmert shift moved the site across the globe and answered for somewhere else.
 #[test]
 fn an_impossible_towgs84_shift_is_422() {

@@ -70,8 +70,18 @@ impl Cases {
         self.add(category, name, "POST", "/v1/assessments", &[("content-type", "application/json")], body);
     }
 
-    /// `POST /v1/assessments` with a well-formed JSON body.
-    fn post(&mut self, category: &'static str, name: impl Into<String>, body: Value) {
+    /// `POST /v1/assessments` with a well-formed JSON body. The required facts are added where the body has none,
+    /// so the request is refused for what it is testing, not for a missing fact (which is checked first).
+    fn post(&mut self, category: &'static str, name: impl Into<String>, mut body: Value) {
+        if let Some(o) = body.as_object_mut() {
+            if o.get("type").and_then(Value::as_str) == Some("Feature") {
+                if let Some(p) = o.get_mut("properties").and_then(Value::as_object_mut) {
+                    p.entry("facts").or_insert_with(required_facts);
+                }
+            } else {
+                o.entry("facts").or_insert_with(required_facts);
+            }
+        }
         self.post_raw(category, name, serde_json::to_vec(&body).expect("json"));
     }
 
@@ -84,10 +94,16 @@ impl Cases {
         self.post(category, name, body);
     }
 
-    /// `POST /v1/assessments/upload` with a multipart body built from parts (name, filename, content).
+    /// `POST /v1/assessments/upload` with a multipart body built from parts (name, filename, content); a `facts`
+    /// part with the required facts is added when there is none (facts are checked before the file is read).
     fn upload(&mut self, category: &'static str, name: impl Into<String>, parts: &[(&str, Option<&str>, &[u8])]) {
         let boundary = "ecogate-malformed-boundary-7MA4YWxkTrZu0gW";
-        let body = multipart(boundary, parts);
+        let facts = serde_json::to_vec(&required_facts()).expect("json");
+        let mut parts = parts.to_vec();
+        if !parts.iter().any(|(n, _, _)| *n == "facts") && parts.iter().any(|(n, _, _)| *n == "file") {
+            parts.push(("facts", None, &facts));
+        }
+        let body = multipart(boundary, &parts);
         let ct = format!("multipart/form-data; boundary={boundary}");
         self.add(category, name, "POST", "/v1/assessments/upload", &[("content-type", &ct)], body);
     }
@@ -96,6 +112,11 @@ impl Cases {
     fn upload_raw(&mut self, category: &'static str, name: impl Into<String>, content_type: &str, body: impl Into<Vec<u8>>) {
         self.add(category, name, "POST", "/v1/assessments/upload", &[("content-type", content_type)], body);
     }
+}
+
+/// The facts every request must carry (data/rules/00_rulebook.toml `required_facts`).
+fn required_facts() -> Value {
+    json!({"industry": "1411", "nature": "new"})
 }
 
 fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
@@ -193,6 +214,10 @@ fn violation(a: &Answer) -> Option<String> {
     }
     if !text("type").starts_with("/problems/") {
         return Some(format!("problem without a type: {p}"));
+    }
+    // Every case carries the required facts: a missing-fact answer means the input under test was never read.
+    if text("type") == "/problems/missing-fact" {
+        return Some(format!("refused for a missing fact before the input under test was read: {p}"));
     }
     None
 }
@@ -366,7 +391,7 @@ fn post_body_cases(cs: &mut Cases) {
     ] {
         cs.post("degenerate-geometry", format!("POST degenerate: {name}"), json!({ "geometry": g }));
     }
-    cs.post("degenerate-geometry", "POST degenerate: bare Feature body with null geometry", json!({"type": "Feature", "geometry": null, "properties": {"facts": {}}}));
+    cs.post("degenerate-geometry", "POST degenerate: bare Feature body with null geometry", json!({"type": "Feature", "geometry": null, "properties": {}}));
 
     // Self-intersections and invalid rings.
     let (x, y) = (c[0], c[1]);
@@ -452,8 +477,8 @@ fn post_body_cases(cs: &mut Cases) {
     cs.post("oversized", "POST collection over the vertex limit", json!({"geometry": {"type": "GeometryCollection", "geometries": points}}));
 
     // Output format.
-    cs.add("query-params", "POST f=xml", "POST", "/v1/assessments?f=xml", &[("content-type", "application/json")], serde_json::to_vec(&json!({"geometry": point(c)})).expect("json"));
-    cs.add("invalid-utf8", "POST query with invalid percent-encoded UTF-8", "POST", "/v1/assessments?f=%FF", &[("content-type", "application/json")], serde_json::to_vec(&json!({"geometry": point(c)})).expect("json"));
+    cs.add("query-params", "POST f=xml", "POST", "/v1/assessments?f=xml", &[("content-type", "application/json")], serde_json::to_vec(&json!({"geometry": point(c), "facts": required_facts()})).expect("json"));
+    cs.add("invalid-utf8", "POST query with invalid percent-encoded UTF-8", "POST", "/v1/assessments?f=%FF", &[("content-type", "application/json")], serde_json::to_vec(&json!({"geometry": point(c), "facts": required_facts()})).expect("json"));
 }
 
 fn get_assessment_cases(cs: &mut Cases) {
@@ -511,6 +536,12 @@ fn get_assessment_cases(cs: &mut Cases) {
         ("radius_m huge", "lon=113.447392&lat=33.317817&radius_m=1e300"),
     ] {
         let target = if q.is_empty() { base.to_string() } else { format!("{base}?{q}") };
+        let target = match (target.contains("industry="), target.contains("nature=")) {
+            (false, false) => format!("{target}{}industry=1411&nature=new", if q.is_empty() { '?' } else { '&' }),
+            (true, false) => format!("{target}&nature=new"),
+            (false, true) => format!("{target}&industry=1411"),
+            (true, true) => target,
+        };
         let category = if name.contains("path-like") || name.contains("file URL") || name.contains("absolute path") {
             "path-like"
         } else if name.contains("crs") || name.contains("towgs84") {
