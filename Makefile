@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench soak bench-batch bench-scale synth
+.PHONY: setup build run web test sample bench soak bench-batch bench-scale synth fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -49,3 +49,16 @@ bench-scale: setup
 # A synthetic dataset alone: `make synth PRESET=henan` writes target/synth/henan/{synth.gpkg,dataset.toml}.
 synth: build
 	./target/release/ecogate synth --preset $(PRESET) --seed 1 --out target/synth/$(PRESET)
+
+# Fuzzing (issue 7; not in CI): each cargo-fuzz target for FUZZ_SECONDS, one after another (the machine has 2 cores).
+# cargo-fuzz needs nightly -Z flags; on the stable toolchain RUSTC_BOOTSTRAP=1 unlocks them. Corpora grow in
+# fuzz/corpus/<target> (git-ignored) from the committed seeds in fuzz/seeds/<target>; crashes land in fuzz/artifacts/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= coord_text input_crs assessment_body jzd_txt upload_dispatch
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build -a
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -a $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1 || exit 1; \
+	done

@@ -185,6 +185,9 @@ fn the_served_style_has_glyphs_at_the_absolute_base_url_and_label_layers() {
 fn assert_labels_off(s: &Server) {
     let p = assert_problem(get(s, &format!("/fonts/{FONT_URL}/0-255.pbf")), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(p["type"], "/problems/glyphs-unavailable");
+    // A malformed range is still the client's 400, not the 503 of the missing font.
+    let bad = assert_problem(get(s, &format!("/fonts/{FONT_URL}/1-256.pbf")), StatusCode::BAD_REQUEST);
+    assert_eq!(bad["type"], "/problems/invalid-glyph-range");
     let detail = p["detail"].as_str().unwrap();
     assert!(detail.contains("fonts-wqy-microhei") && detail.contains("--font"), "says how to install a font: {p}");
     let style = json(s, "/styles/ecogate.json");

@@ -247,8 +247,22 @@ pub async fn post_assessment(
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"), format!("请求体不是有效的 JSON：{e}"))
     })?;
+    // Only an object can be either form. serde would read an array as the request's fields in order (`[geometry]`
+    // was taken as a request and refused for a missing fact); say what the body must be instead.
+    if !value.is_object() {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "the body must be a JSON object: {\"geometry\": …, \"facts\": {…}} or a GeoJSON Feature with properties.facts",
+            "请求体须为 JSON 对象：{\"geometry\": …, \"facts\": {…}}，或 properties 中含 facts 的 GeoJSON Feature。",
+        )
+        .at(""));
+    }
     // A GeoJSON Feature body carries its facts (and crs, towgs84, radius_m) in its properties.
     let (geometry, raw_facts, radius_m, pointer, crs, version) = if value.get("type").and_then(Value::as_str) == Some("Feature") {
+        if !matches!(value.get("properties"), None | Some(Value::Null | Value::Object(_))) {
+            return Err(ApiError::unprocessable("invalid-request", "a Feature's properties must be an object (holding facts, crs, towgs84, radius_m)", "Feature 的 properties 须为对象（含 facts、crs、towgs84、radius_m）。")
+                .at("/properties"));
+        }
         let facts = value.pointer("/properties/facts").cloned().unwrap_or(Value::Object(Default::default()));
         let facts: BTreeMap<String, Value> = serde_json::from_value(facts).map_err(|_| {
             ApiError::unprocessable("invalid-facts", "properties.facts must be an object of fact names to values", "properties.facts 须为对象。").at("/properties/facts")

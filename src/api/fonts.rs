@@ -50,12 +50,15 @@ fn unavailable(path: &std::path::Path, reason: &str) -> ApiError {
               (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem),
               (status = 503, description = "the service has no label font", body = super::error::Problem)))]
 pub async fn get_glyphs(State(state): State<Arc<AppState>>, Path((fontstack, file)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let Some(range) = file.strip_suffix(".pbf") else {
+        return Err(ApiError::not_found(format!("no resource {file:?}: glyph ranges are {{start}}-{{end}}.pbf"), format!("{file} 不存在：字形范围的路径为 起点-终点.pbf。")));
+    };
+    // A malformed range is the client's error whether or not this service has a label font: say so first (a 4xx,
+    // not the 503 of a missing font).
+    let range = GlyphRange::parse(range).map_err(|e| ApiError::bad_request("invalid-glyph-range", e.to_string(), e.message_zh()).at("range"))?;
     let font = match &state.glyphs {
         LabelFont::Ready(font) => font,
         LabelFont::Unavailable { path, reason } => return Err(unavailable(path, reason)),
-    };
-    let Some(range) = file.strip_suffix(".pbf") else {
-        return Err(ApiError::not_found(format!("no resource {file:?}: glyph ranges are {{start}}-{{end}}.pbf"), format!("{file} 不存在：字形范围的路径为 起点-终点.pbf。")));
     };
     if !font.serves(&fontstack) {
         return Err(ApiError::not_found(
@@ -63,7 +66,6 @@ pub async fn get_glyphs(State(state): State<Arc<AppState>>, Path((fontstack, fil
             format!("没有名为 {fontstack} 的字体，可用字体：{}。", font.name()),
         ));
     }
-    let range = GlyphRange::parse(range).map_err(|e| ApiError::bad_request("invalid-glyph-range", e.to_string(), e.message_zh()).at("range"))?;
     let pbf = match font.cached(range) {
         Some(pbf) => pbf,
         // Rendering 256 glyphs is CPU work: keep it off the async workers.

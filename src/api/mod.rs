@@ -10,6 +10,7 @@ pub mod assess;
 pub mod batches;
 pub mod error;
 pub mod fonts;
+pub mod guard;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
@@ -218,6 +219,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(page::routes());
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Innermost: extractor rejections (plain text) become problem+json too; non-UTF-8 queries are refused.
+        .layer(middleware::from_fn(guard::problem_json_only))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
         .layer(CatchPanicLayer::custom(|_| {

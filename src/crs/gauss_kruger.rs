@@ -337,6 +337,13 @@ pub fn suggest_crs(a: f64, b: f64) -> (String, String) {
     }
 }
 
+/// Largest Helmert translation accepted, metres.
+pub const MAX_SHIFT_M: f64 = 10_000.0;
+/// Largest Helmert rotation accepted, arc-seconds.
+pub const MAX_ROTATION_ARCSEC: f64 = 600.0;
+/// Largest Helmert scale difference accepted, ppm.
+pub const MAX_SCALE_PPM: f64 = 1_000.0;
+
 /// A Helmert (Bursa–Wolf) shift from an old datum to CGCS2000: dx, dy, dz in metres, and optionally rx, ry, rz in
 /// arc-seconds and ds in ppm — PROJ's `+towgs84` order and its position-vector convention (EPSG method 9606).
 /// Parameters published in the coordinate-frame convention (EPSG 9607) have the three rotations negated.
@@ -371,6 +378,16 @@ impl Helmert {
         if params.iter().any(|v| !v.is_finite()) {
             return Err(CrsInputError::InvalidTowgs84 { text, reason: "every value must be a finite number".into() });
         }
+        // Finite is not enough: `[1e300, 0, 0]` or a shift given in millimetres moved the site across the globe and
+        // the answer was an assessment of somewhere else (found by tests/malformed_input.rs). Xi'an 1980 / Beijing
+        // 1954 → CGCS2000 sets are translations of a few hundred metres, rotations of a few arc-seconds and scales of
+        // a few ppm; the bounds leave room for ill-conditioned local fits and refuse only the impossible.
+        let bounds = [(0..3, MAX_SHIFT_M, "dx, dy and dz", "m"), (3..6, MAX_ROTATION_ARCSEC, "rx, ry and rz", "″"), (6..7, MAX_SCALE_PPM, "ds", " ppm")];
+        for (range, max, names, unit) in bounds {
+            if params.get(range).is_some_and(|vs| vs.iter().any(|v| v.abs() > max)) {
+                return Err(CrsInputError::InvalidTowgs84 { text, reason: format!("{names} must be within ±{max}{unit}: no datum shift between Chinese systems is that large") });
+            }
+        }
         Ok(Helmert { params })
     }
 
@@ -402,6 +419,18 @@ pub fn helmert_pipeline(datum: Datum, cm: Option<i32>, helmert: &Helmert) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_impossible_datum_shift_is_refused_and_real_ones_pass() {
+        for ok in [vec![24.0, -123.0, -94.0], vec![-15.2, 108.7, 52.1, 0.8, -1.4, 2.9, -3.5], vec![-3000.0, 2500.0, 900.0, 30.0, -40.0, 25.0, 80.0]] {
+            assert!(Helmert::from_values(ok.clone()).is_ok(), "{ok:?}");
+        }
+        for bad in [vec![1e300, 0.0, 0.0], vec![24_000.0, -123_000.0, -94_000.0], vec![24.0, -123.0, -94.0, 1e300, 0.0, 0.0, 0.0], vec![24.0, -123.0, -94.0, 0.0, 0.0, 0.0, 5000.0]] {
+            let e = Helmert::from_values(bad.clone()).expect_err("impossible shift");
+            assert!(matches!(&e, CrsInputError::InvalidTowgs84 { reason, .. } if reason.contains("must be within")), "{bad:?}: {e}");
+        }
+        assert!(Helmert::parse("24000,-123000,-94000").is_err(), "text is bounded the same way");
+    }
 
     #[test]
     fn datum_labels_from_land_files() {
