@@ -108,8 +108,8 @@ pub fn blocks(input: &ReportInput, caption: &str, lang: Lang) -> Vec<Block> {
             "Chainage is measured geodesically along the line from its first vertex (K km+m); the parts of a multi-part line follow one another.",
         )));
         out.push(Block::Table {
-            columns: vec![(t("编码", "Code"), 0.2), (t("名称", "Name"), 0.26), (t("进入", "Enters"), 0.2), (t("离开", "Leaves"), 0.2), (t("长度", "Length"), 0.14)],
-            rows: crossed.iter().flat_map(|z| chainage_rows(z, lang)).collect(),
+            columns: vec![(t("编码", "Code"), 0.17), (t("名称", "Name"), 0.21), (t("进入", "Enters"), 0.25), (t("离开", "Leaves"), 0.25), (t("长度", "Length"), 0.12)],
+            rows: chainage_table(&crossed, lang),
         });
     }
 
@@ -313,12 +313,15 @@ fn station_km(km: f64) -> String {
     format!("{} ({km:.3} km)", crate::chainage::station(km))
 }
 
-/// One row per pass of a line through a zone: a zone crossed twice (a road leaving and re-entering a red line) gets
-/// two rows, each with its own entry and exit, since that is what a designer re-routes.
-fn chainage_rows(z: &ZoneHitDoc, lang: Lang) -> Vec<Vec<String>> {
-    z.crossings
-        .iter()
-        .map(|c| {
+/// One row per pass of a line through a zone, in order along the line (as a designer walks the route): a zone crossed
+/// twice (a road leaving and re-entering a red line) gets two rows, each with its own entry and exit.
+fn chainage_table(crossed: &[&ZoneHitDoc], lang: Lang) -> Vec<Vec<String>> {
+    let mut passes: Vec<(&ZoneHitDoc, &super::model::CrossingDoc)> =
+        crossed.iter().flat_map(|z| z.crossings.iter().map(move |c| (*z, c))).collect();
+    passes.sort_by(|a, b| a.1.enter_km.total_cmp(&b.1.enter_km).then(a.1.leave_km.total_cmp(&b.1.leave_km)));
+    passes
+        .into_iter()
+        .map(|(z, c)| {
             vec![
                 z.zone.code.clone(),
                 z.zone.name.clone(),
