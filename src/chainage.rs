@@ -63,6 +63,14 @@ pub fn crossings(line: &MultiLineString<f64>, parts: &[&Polygon<f64>]) -> Vec<Cr
         .collect()
 }
 
+/// A chainage in the road-design notation designers read off drawings: `K1+250` is 1 km 250 m from the start
+/// (metres rounded, always three digits after the `+`). Negative or non-finite values are clamped to `K0+000`, which
+/// a chainage along the line from its start cannot be anyway.
+pub fn station(km: f64) -> String {
+    let m = if km.is_finite() && km > 0.0 { (km * 1000.0).round() as u64 } else { 0 };
+    format!("K{}+{:03}", m / 1000, m % 1000)
+}
+
 fn round(v: f64, scale: f64) -> f64 {
     (v * scale).round() / scale
 }
@@ -131,6 +139,15 @@ fn cut_params(seg: Line<f64>, edge: Line<f64>, cuts: &mut Vec<f64>) {
 mod tests {
     use super::*;
     use geo::{polygon, LineString};
+
+    #[test]
+    fn station_is_k_plus_three_digit_metres() {
+        assert_eq!(station(1.25), "K1+250");
+        assert_eq!(station(0.0), "K0+000");
+        assert_eq!(station(0.0071), "K0+007");
+        assert_eq!(station(12.9996), "K13+000");
+        assert_eq!(station(-1.0), "K0+000");
+    }
 
     fn square(x0: f64, y0: f64, s: f64) -> Polygon<f64> {
         polygon![(x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0)]

@@ -224,3 +224,129 @@ fn batch_reads_an_xlsx_with_surveyors_xy_a_crs_column_and_a_leading_zero_industr
     assert_eq!(r[col(&headers, "lon")], "113.447392");
     assert_eq!(r[col(&headers, "行业代码")], "0111");
 }
+
+/// Three sites of data/wugang/test_points.json by id, as point features with the facts that decide them:
+/// (id, industry, discharges, expected verdict, a zone the row must list).
+const POINT_SITES: [(&str, &str, &str, &str, &str); 3] = [
+    ("tiangang_level2", "3011", "yes", "prohibited", "SY410481001-2"),
+    ("general_far", "1411", "no", "permitted", "ZH41048130002"),
+    ("red_line_plain", "3011", "no", "prohibited", "HN-STBH-0481-004"),
+];
+
+/// (id, lon, lat) of the POINT_SITES, read from the sample's test points.
+fn point_sites() -> Vec<(String, f64, f64)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(root.join("data/wugang/test_points.json")).expect("points")).expect("JSON");
+    POINT_SITES
+        .iter()
+        .map(|(id, ..)| {
+            let p = all.as_array().expect("list").iter().find(|p| p["id"] == *id).expect("test point");
+            (id.to_string(), p["lon"].as_f64().expect("lon"), p["lat"].as_f64().expect("lat"))
+        })
+        .collect()
+}
+
+/// Each result feature is one input feature, in order, with its expected verdict and zone.
+fn check_point_rows(out: &Path) {
+    let v: Value = serde_json::from_slice(&std::fs::read(out).expect("results")).expect("GeoJSON");
+    let f = v["features"].as_array().expect("features");
+    assert_eq!(f.len(), POINT_SITES.len(), "one row per feature: {v}");
+    for (row, (id, _, _, verdict, zone)) in f.iter().zip(POINT_SITES) {
+        let p = &row["properties"];
+        assert_eq!(p["name"], id, "{p}");
+        assert_eq!(p["verdict"], verdict, "{id}: {p}");
+        assert!(p["zones"].as_str().unwrap_or_default().contains(zone), "{id} in {zone}: {p}");
+        assert_eq!(row["geometry"]["type"], "Point");
+    }
+}
+
+#[test]
+fn batch_of_a_zipped_point_shapefile_gives_one_row_per_point() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let features: Vec<Value> = point_sites()
+        .into_iter()
+        .zip(POINT_SITES)
+        .map(|((id, lon, lat), (_, industry, discharges, ..))| {
+            serde_json::json!({"type": "Feature", "properties": {"name": id, "industry": industry, "nature": "new", "discharges": discharges},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+        })
+        .collect();
+    let src = dir.path().join("sites.geojson");
+    std::fs::write(&src, serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()).expect("write");
+    let shp = dir.path().join("shp");
+    std::fs::create_dir(&shp).expect("dir");
+    let made = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-a_srs", "EPSG:4490", "-lco", "ENCODING=UTF-8"])
+        .arg(shp.join("sites.shp"))
+        .arg(&src)
+        .output()
+        .expect("ogr2ogr (gdal-bin)");
+    assert!(made.status.success(), "ogr2ogr: {}", String::from_utf8_lossy(&made.stderr));
+    let zip = dir.path().join("sites.zip");
+    let zipped = std::process::Command::new("zip").arg("-jq").arg(&zip).args(
+        std::fs::read_dir(&shp).expect("shp dir").flatten().map(|e| e.path()),
+    ).output().expect("zip");
+    assert!(zipped.status.success(), "zip: {}", String::from_utf8_lossy(&zipped.stderr));
+
+    let out = dir.path().join("results.geojson");
+    let run = ecogate().arg("batch").arg(&zip).arg("--out").arg(&out).output().expect("runs");
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    check_point_rows(&out);
+
+    // The footprint upload still takes polygons only: the same zip is refused there.
+    let check = ecogate().args(["check", "--industry", "1411", "--nature", "new", "--file"]).arg(&zip).output().expect("runs");
+    assert!(!check.status.success(), "a point shapefile is no footprint");
+    assert!(String::from_utf8_lossy(&check.stderr).contains("no polygon"), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+#[test]
+fn batch_of_kml_placemarks_gives_one_row_per_placemark() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let placemarks: String = point_sites()
+        .into_iter()
+        .zip(POINT_SITES)
+        .map(|((id, lon, lat), (_, industry, discharges, ..))| {
+            format!(
+                "<Placemark><name>{id}</name><ExtendedData><SchemaData schemaUrl=\"#s\">\
+                 <SimpleData name=\"industry\">{industry}</SimpleData><SimpleData name=\"nature\">new</SimpleData>\
+                 <SimpleData name=\"discharges\">{discharges}</SimpleData></SchemaData></ExtendedData>\
+                 <Point><coordinates>{lon},{lat}</coordinates></Point></Placemark>"
+            )
+        })
+        .collect();
+    let kml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\
+         <Schema name=\"s\" id=\"s\"><SimpleField name=\"industry\" type=\"string\"/><SimpleField name=\"nature\" type=\"string\"/>\
+         <SimpleField name=\"discharges\" type=\"string\"/></Schema><Folder><name>候选站址</name>{placemarks}</Folder></Document></kml>"
+    );
+    let input = dir.path().join("sites.kml");
+    std::fs::write(&input, kml).expect("write");
+    let out = dir.path().join("results.geojson");
+    let run = ecogate().arg("batch").arg(&input).arg("--out").arg(&out).output().expect("runs");
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    check_point_rows(&out);
+}
+
+#[test]
+fn batch_of_a_line_geopackage_screens_the_route_with_its_chainage() {
+    // The sample's road through red line HN-STBH-0481-004, as a pipeline department would send a route layer.
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("route.geojson");
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "road", "industry": "4812", "nature": "new", "linear": "yes"},
+         "geometry": {"type": "LineString", "coordinates": [[113.516222, 33.181486], [113.594267, 33.181765]]}}]});
+    std::fs::write(&src, fc.to_string()).expect("write");
+    let gpkg = dir.path().join("route.gpkg");
+    let made = std::process::Command::new("ogr2ogr").args(["-f", "GPKG", "-a_srs", "EPSG:4490"]).arg(&gpkg).arg(&src).output().expect("ogr2ogr");
+    assert!(made.status.success(), "ogr2ogr: {}", String::from_utf8_lossy(&made.stderr));
+    let out = dir.path().join("results.geojson");
+    let run = ecogate().arg("batch").arg(&gpkg).arg("--out").arg(&out).output().expect("runs");
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).expect("results")).expect("GeoJSON");
+    let f = v["features"].as_array().expect("features");
+    assert_eq!(f.len(), 1);
+    let p = &f[0]["properties"];
+    assert_eq!(p["verdict"], "restricted", "as the same line in GeoJSON: {p}");
+    assert!(p["chainage"].as_str().unwrap_or_default().contains("HN-STBH-0481-004 km"), "{p}");
+    assert_eq!(f[0]["geometry"]["type"], "LineString");
+}

@@ -248,4 +248,70 @@ fn http_report_of_an_uploaded_file_reports_the_file_as_a_whole() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().expect("text");
     assert!(html.contains(&format!(r#"data-verdict="{verdict}""#)) && html.contains(&id), "the whole file's verdict and the id");
+
+/// The sample's test entry with a `line` (the road crossing red line HN-STBH-0481-004), as a GeoJSON file for
+/// `--geojson`, with that red line's code.
+fn test_line(dir: &Path) -> (std::path::PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let points: Value = serde_json::from_str(&std::fs::read_to_string(root.join("data/wugang/test_points.json")).expect("points")).expect("JSON");
+    let entry = points.as_array().expect("list").iter().find(|p| p.get("line").is_some()).expect("a line entry");
+    let feature = serde_json::json!({"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": entry["line"]}});
+    let path = dir.join("line.geojson");
+    std::fs::write(&path, feature.to_string()).expect("write");
+    (path, entry["red_line"].as_str().expect("red_line").to_string())
+}
+
+#[test]
+fn line_report_shows_the_chainage_where_the_line_enters_and_leaves_each_zone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (line, red_line) = test_line(dir.path());
+    let a: Value = serde_json::from_slice(
+        &ecogate().args(["check", "--json", "--industry", "4812", "--nature", "new", "--geojson"]).arg(&line).output().expect("runs").stdout,
+    )
+    .expect("JSON");
+    let hit = a["zones"].as_array().expect("zones").iter().find(|z| z["code"] == red_line.as_str()).expect("the red line is crossed");
+    let first = &hit["crossings"][0];
+    let mark = |km: f64| {
+        let m = (km * 1000.0).round() as u64;
+        format!("K{}+{:03}", m / 1000, m % 1000)
+    };
+    let (enter, leave) = (first["enter_km"].as_f64().expect("enter"), first["leave_km"].as_f64().expect("leave"));
+
+    let out = dir.path().join("line.html");
+    let run = ecogate().args(["report", "--industry", "4812", "--nature", "new", "--geojson"]).arg(&line).arg("--out").arg(&out).output().expect("runs");
+    assert!(run.status.success(), "report failed: {}", String::from_utf8_lossy(&run.stderr));
+    let html = read(&out);
+    assert!(html.contains("线路穿越里程"), "the chainage section");
+    assert!(html.contains(&format!("进入 {} ({enter:.3} km)", mark(enter))), "entry chainage {} in the report", mark(enter));
+    assert!(html.contains(&format!("离开 {} ({leave:.3} km)", mark(leave))), "exit chainage {} in the report", mark(leave));
+    assert!(html.contains(&format!("{:.1} m", first["length_m"].as_f64().expect("length"))), "the pass's length");
+}
+
+#[test]
+fn point_report_near_a_reserve_has_the_proximity_band_table() {
+    // ~200 m outside 石漫滩's level-2 zone, ~2.2 km from the wetland park (a nature reserve): both in bands.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("near.html");
+    let args = ["report", "--lon", "113.510391", "--lat", "33.267296", "--industry", "4812", "--nature", "new"];
+    let run = ecogate().args(args).arg("--out").arg(&out).output().expect("runs");
+    assert!(run.status.success(), "report failed: {}", String::from_utf8_lossy(&run.stderr));
+    let html = read(&out);
+    assert!(html.contains("周边缓冲区 Proximity bands"), "the proximity heading");
+    let a: Value = serde_json::from_slice(&ecogate().args(["check", "--json"]).args(&args[1..]).output().expect("runs").stdout).expect("JSON");
+    let bands = a["proximity"].as_array().expect("proximity");
+    assert!(bands.iter().any(|p| p["kind"] == "nature_reserve"), "a reserve is within a band: {bands:?}");
+    for p in bands {
+        assert!(html.contains(p["code"].as_str().expect("code")), "{} listed", p["code"]);
+        assert!(html.contains(&format!("{:.1} m", p["distance_m"].as_f64().expect("distance"))), "{}'s distance", p["code"]);
+    }
+    assert!(html.contains("≤500 m") && html.contains("≤5 km"), "band labels");
+    assert!(!html.contains("线路穿越里程"), "no chainage section for a point");
+}
+
+#[test]
+fn a_recorded_answer_without_proximity_or_crossings_still_reads() {
+    let mut a = assessment();
+    a.as_object_mut().expect("object").remove("proximity");
+    let doc: ecogate::report::model::AssessmentDoc = serde_json::from_value(a).expect("reads");
+    assert!(doc.proximity.is_empty() && doc.zones.iter().all(|z| z.crossings.is_empty()));
 }

@@ -1,6 +1,6 @@
 //! Reading a batch: a CSV or XLSX table of sites (one row each), a GeoJSON FeatureCollection (one feature each, any
 //! geometry), or any other multi-feature file the footprint upload reads (zipped shapefile, GeoPackage, KML/KMZ:
-//! one polygon feature each, through [`crate::upload`]). Feature attributes are read like table columns.
+//! one feature each — polygon, point or line — through [`crate::upload`]). Feature attributes are read like table columns.
 //!
 //! A row's site is, in this order of preference: a `geometry`/`wkt` column (WKT or GeoJSON text), `lon`/`lat`
 //! columns (numbers or degrees–minutes–seconds text), or `x`/`y` columns (projected metres, with a `crs` column or
@@ -267,10 +267,11 @@ impl Ctx<'_> {
         BatchRow { row_no, name, cells, site, facts }
     }
 
-    /// Shapefile zips, GeoPackages, KML/KMZ: the footprint upload's reader (polygon features; its notes say what
-    /// was skipped or repaired).
+    /// Shapefile zips, GeoPackages, KML/KMZ: the footprint upload's reader, taking points and lines too
+    /// ([`upload::Accept::AnySite`]) since a batch is any list of sites; its notes say what was skipped or repaired.
     fn upload(&self, bytes: Vec<u8>, name: Option<&str>, limits: &UploadLimits) -> Result<BatchInput, ReadError> {
-        let up = upload::read_upload_as(bytes, name, self.options.crs.as_deref(), self.options.towgs84.as_deref(), limits)?;
+        let (crs, towgs84) = (self.options.crs.as_deref(), self.options.towgs84.as_deref());
+        let up = upload::read_upload_accepting(bytes, name, crs, towgs84, limits, upload::Accept::AnySite)?;
         let mut headers: Vec<String> = Vec::new();
         for f in &up.features {
             for k in f.attributes.keys() {

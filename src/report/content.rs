@@ -100,6 +100,19 @@ pub fn blocks(input: &ReportInput, caption: &str, lang: Lang) -> Vec<Block> {
         });
     }
 
+    let crossed: Vec<&ZoneHitDoc> = d.zones.iter().filter(|z| !z.crossings.is_empty()).collect();
+    if !crossed.is_empty() {
+        out.push(h("线路穿越里程", "Line chainage through the zones"));
+        out.push(Block::Para(t(
+            "里程自线路起点沿线按椭球面距离起算（K 公里+米）；多段线路各段首尾相接累计。",
+            "Chainage is measured geodesically along the line from its first vertex (K km+m); the parts of a multi-part line follow one another.",
+        )));
+        out.push(Block::Table {
+            columns: vec![(t("编码", "Code"), 0.17), (t("名称", "Name"), 0.21), (t("进入", "Enters"), 0.25), (t("离开", "Leaves"), 0.25), (t("长度", "Length"), 0.12)],
+            rows: chainage_table(&crossed, lang),
+        });
+    }
+
     out.push(h("适用规则及依据", "Rules applied and their legal basis"));
     let applied: Vec<&RuleDoc> = d.rules.iter().filter(|r| r.outcome != Outcome::NotTriggered).collect();
     if applied.is_empty() {
@@ -165,6 +178,8 @@ pub fn blocks(input: &ReportInput, caption: &str, lang: Lang) -> Vec<Block> {
             rows,
         });
     }
+
+    out.extend(proximity_blocks(d, lang));
 
     let warnings: Vec<String> =
         d.warnings.iter().filter(|w| w.code != "illustrative_data").map(|w| lang.pick(&w.zh, &w.en).to_string()).collect();
@@ -291,6 +306,67 @@ fn zone_row(z: &ZoneHitDoc, d: &AssessmentDoc, lang: Lang) -> Vec<String> {
         kind.push_str(&format!(" ({sub})"));
     }
     vec![z.zone.code.clone(), z.zone.name.clone(), kind, overlap]
+}
+
+/// A chainage as designers read it (`K1+250`) with the km figure beside it, so the row reads both ways.
+fn station_km(km: f64) -> String {
+    format!("{} ({km:.3} km)", crate::chainage::station(km))
+}
+
+/// One row per pass of a line through a zone, in order along the line (as a designer walks the route): a zone crossed
+/// twice (a road leaving and re-entering a red line) gets two rows, each with its own entry and exit.
+fn chainage_table(crossed: &[&ZoneHitDoc], lang: Lang) -> Vec<Vec<String>> {
+    let mut passes: Vec<(&ZoneHitDoc, &super::model::CrossingDoc)> =
+        crossed.iter().flat_map(|z| z.crossings.iter().map(move |c| (*z, c))).collect();
+    passes.sort_by(|a, b| a.1.enter_km.total_cmp(&b.1.enter_km).then(a.1.leave_km.total_cmp(&b.1.leave_km)));
+    passes
+        .into_iter()
+        .map(|(z, c)| {
+            vec![
+                z.zone.code.clone(),
+                z.zone.name.clone(),
+                format!("{}{}", lang.pick("进入 ", "enters "), station_km(c.enter_km)),
+                format!("{}{}", lang.pick("离开 ", "leaves "), station_km(c.leave_km)),
+                format!("{:.1} m", c.length_m),
+            ]
+        })
+        .collect()
+}
+
+/// The proximity-band table: zones the site does not touch but lies within a buffer band of (500 m, 1 km, 5 km by
+/// kind), nearest first as the engine ordered them. Said even when empty for a new answer, so a reader knows the
+/// bands were checked; old answers without bands (nothing to say either way) get nothing.
+fn proximity_blocks(d: &AssessmentDoc, lang: Lang) -> Vec<Block> {
+    let t = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let mut out = vec![Block::Heading(lang.heading("周边缓冲区", "Proximity bands"))];
+    if d.proximity.is_empty() {
+        out.push(Block::Para(t(
+            "选址各类分区的缓冲带（500 米、1 公里、5 公里等）内没有选址未涉及的分区。",
+            "No zone the site does not touch lies within its kind's buffer bands (500 m, 1 km, 5 km, …).",
+        )));
+        return out;
+    }
+    out.push(Block::Para(t(
+        "选址未涉及、但位于其类别缓冲带内的分区（椭球面距离，由近及远）：",
+        "Zones the site does not touch but lies within a buffer band of (geodesic distance, nearest first):",
+    )));
+    let rows = d
+        .proximity
+        .iter()
+        .map(|p| {
+            let band = match (p.band.is_empty(), p.band_m) {
+                (false, _) => p.band.clone(),
+                (true, Some(b)) => crate::proximity::band_label(b),
+                (true, None) => DASH.to_string(),
+            };
+            vec![p.zone.code.clone(), p.zone.name.clone(), kind_grade(&p.zone, lang), format!("{:.1} m", p.distance_m), band]
+        })
+        .collect();
+    out.push(Block::Table {
+        columns: vec![(t("编码", "Code"), 0.22), (t("名称", "Name"), 0.3), (t("类别 / 级别", "Kind / class"), 0.22), (t("距离", "Distance"), 0.14), (t("缓冲带", "Band"), 0.12)],
+        rows,
+    });
+    out
 }
 
 fn rule_blocks(r: &RuleDoc, lang: Lang) -> Vec<Block> {

@@ -35,6 +35,9 @@ pub struct AssessmentDoc {
     pub nearby: Vec<NearbyDoc>,
     #[serde(default)]
     pub nearby_radius_m: Option<f64>,
+    /// Zones within the per-kind buffer bands; absent from answers recorded before the bands existed.
+    #[serde(default)]
+    pub proximity: Vec<ProximityDoc>,
     #[serde(default)]
     pub warnings: Vec<WarningDoc>,
     pub dataset: DatasetDoc,
@@ -134,8 +137,20 @@ pub struct ZoneHitDoc {
     pub overlap_share: Option<f64>,
     #[serde(default)]
     pub crossing_length_m: Option<f64>,
+    /// Lines: each pass through the zone (chainage); absent from answers recorded before chainage existed.
+    #[serde(default)]
+    pub crossings: Vec<CrossingDoc>,
     #[serde(default)]
     pub requirements: Requirements,
+}
+
+/// One pass of a line through a zone, as [`crate::chainage::Crossing`] writes it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct CrossingDoc {
+    pub enter_km: f64,
+    pub leave_km: f64,
+    #[serde(default)]
+    pub length_m: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +203,19 @@ pub struct NearbyDoc {
     #[serde(flatten)]
     pub zone: ZoneRefDoc,
     pub distance_m: f64,
+}
+
+/// A zone within a proximity band, as [`crate::assess::ProximityZone`] writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProximityDoc {
+    #[serde(flatten)]
+    pub zone: ZoneRefDoc,
+    pub distance_m: f64,
+    #[serde(default)]
+    pub band_m: Option<f64>,
+    /// The band as the engine said it (`≤500 m`); the report re-says it from `band_m` when missing.
+    #[serde(default)]
+    pub band: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -36,6 +36,12 @@ pub enum UploadError {
     NoPolygons { found: String, found_zh: String, hint: Option<String> },
     #[error("{feature}: the polygon has zero area (all its points lie on a line or coincide); it cannot be a site footprint")]
     ZeroArea { feature: String },
+    /// Batch input only (points and lines are sites there): a MultiPoint of several points is several sites.
+    #[error("{feature}: a MultiPoint of {count} points is several sites; give each point its own feature")]
+    SeveralPoints { feature: String, count: usize },
+    /// Batch input only: a line whose vertices all coincide.
+    #[error("{feature}: the line has fewer than two distinct vertices")]
+    DegenerateLine { feature: String },
     #[error("{feature}: invalid polygon that could not be repaired: {reason}")]
     InvalidGeometry { feature: String, reason: String },
     #[error("{what} is neither UTF-8 nor GBK text")]
@@ -83,6 +89,8 @@ impl UploadError {
             UploadError::Unreadable { .. } => "unreadable-file",
             UploadError::NoPolygons { .. } => "no-polygons",
             UploadError::ZeroArea { .. } => "zero-area",
+            UploadError::SeveralPoints { .. } => "several-points",
+            UploadError::DegenerateLine { .. } => "degenerate-line",
             UploadError::InvalidGeometry { .. } => "invalid-geometry",
             UploadError::BadEncoding { .. } => "bad-encoding",
             UploadError::BadTable { .. } => "invalid-table",
@@ -145,6 +153,8 @@ impl UploadError {
                 if hint.is_some() { "；CAD 图中的用地范围须为闭合多段线（PEDIT → 闭合）或填充" } else { "" }
             ),
             UploadError::ZeroArea { feature } => format!("{feature}：面积为零（各点共线或重合），不能作为用地范围。"),
+            UploadError::SeveralPoints { feature, count } => format!("{feature}：多点要素含 {count} 个点，即多个选址；请每个点单独作为一个要素。"),
+            UploadError::DegenerateLine { feature } => format!("{feature}：线的不同顶点少于两个。"),
             UploadError::InvalidGeometry { feature, reason } => format!("{feature}：多边形无效且无法修复：{reason}"),
             UploadError::BadEncoding { what } => format!("{what} 既不是 UTF-8 也不是 GBK 编码的文本。"),
             UploadError::BadTable { message_zh, .. } => message_zh.clone(),

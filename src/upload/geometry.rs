@@ -297,3 +297,56 @@ mod tests {
         assert!((geo::Area::unsigned_area(&u) - 7.0).abs() < 1e-9);
     }
 }
+
+/// A point or line feature as read, in the file's CRS: kept only when the caller takes any site geometry (batch
+/// screening), never for the footprint upload.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawSites {
+    pub points: Vec<Coord<f64>>,
+    pub lines: Vec<Ring>,
+}
+
+impl RawSites {
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty() && self.lines.is_empty()
+    }
+
+    pub fn coords(&self) -> impl Iterator<Item = &Coord<f64>> {
+        self.points.iter().chain(self.lines.iter().flatten())
+    }
+}
+
+/// The site of a point or line feature in working lon/lat, converted and range-checked vertex by vertex as
+/// [`footprint`] does rings. Lines win over points (a route with station markers is a route); a MultiPoint of
+/// several points is refused as it is in GeoJSON input, since one row has one site.
+pub fn point_or_line(label: &str, raw: &RawSites, to_working: &ToLonLat, crs_label: &str) -> Result<(Site, geojson::Geometry), UploadError> {
+    let convert = |c: Coord<f64>| -> Result<Coord<f64>, UploadError> {
+        let w = to_working.apply(c, label, crs_label)?;
+        input::check_lon_lat(w.x, w.y).map_err(|error| UploadError::Coordinates { feature: label.to_string(), crs: crs_label.to_string(), error })
+    };
+    let mut lines = Vec::new();
+    for l in &raw.lines {
+        let mut l: Ring = l.clone();
+        l.dedup();
+        if l.len() >= 2 {
+            lines.push(LineString(l.into_iter().map(convert).collect::<Result<Vec<_>, _>>()?));
+        }
+    }
+    if !lines.is_empty() {
+        let mls = geo::MultiLineString(lines);
+        let geometry = if mls.0.len() == 1 {
+            geojson::Geometry::new(geojson::Value::from(&mls.0[0]))
+        } else {
+            geojson::Geometry::new(geojson::Value::from(&mls))
+        };
+        return Ok((Site::Line(mls), geometry));
+    }
+    match raw.points.as_slice() {
+        [p] => {
+            let p = geo::Point(convert(*p)?);
+            Ok((Site::Point(p), geojson::Geometry::new(geojson::Value::from(&p))))
+        }
+        [] => Err(UploadError::DegenerateLine { feature: label.to_string() }),
+        _ => Err(UploadError::SeveralPoints { feature: label.to_string(), count: raw.points.len() }),
+    }
+}

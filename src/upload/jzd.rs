@@ -270,7 +270,7 @@ pub fn features(file: JzdFile, what: &str, budget: &mut Budget) -> Result<(Vec<R
                     format!("{label}：地块行声明面积 {declared} 公顷，界址点围成 {computed:.4} 公顷")));
             }
         }
-        out.push(RawFeature { layer: "地块坐标".into(), fid: None, name, attributes, polygons, notes: feature_notes });
+        out.push(RawFeature { layer: "地块坐标".into(), fid: None, name, attributes, polygons, sites: Default::default(), notes: feature_notes });
     }
     Ok((out, notes))
 }

@@ -36,7 +36,7 @@ use crate::index::Site;
 use crate::rules::Facts;
 use crs_name::CrsChoice;
 use detect::Kind;
-use geometry::RawPolygon;
+use geometry::{RawPolygon, RawSites};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -182,7 +182,20 @@ pub struct RawFeature {
     pub name: Option<String>,
     pub attributes: BTreeMap<String, String>,
     pub polygons: Vec<RawPolygon>,
+    /// Points and lines, read only under [`Accept::AnySite`]; a feature with polygons is a footprint regardless.
+    pub sites: RawSites,
     pub notes: Vec<NoteText>,
+}
+
+/// Which feature geometries an upload reader turns into sites. The footprint upload (`POST /v1/uploads`,
+/// `ecogate check --file`) assesses land-use footprints, so points and lines there are skipped with a note; batch
+/// screening (`ecogate batch`, `POST /v1/batches`) takes any multi-feature file — a point shapefile of candidate
+/// sites, KML placemarks, a pipeline route — one site per feature, like GeoJSON input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Accept {
+    #[default]
+    Footprints,
+    AnySite,
 }
 
 /// How the file was read.
@@ -340,6 +353,20 @@ pub fn read_upload_as(
     towgs84: Option<&str>,
     limits: &UploadLimits,
 ) -> Result<Upload, UploadError> {
+    read_upload_accepting(bytes, name, crs, towgs84, limits, Accept::Footprints)
+}
+
+/// [`read_upload_as`] taking the geometries `accept` says: the one reader (formats, zips, CRS, encodings, limits)
+/// for both footprint uploads and batch files. Under [`Accept::AnySite`] a feature's [`UploadFeature::site`] may be
+/// a point or a line, and [`Upload::whole`] is the union of the polygon features only.
+pub fn read_upload_accepting(
+    bytes: Vec<u8>,
+    name: Option<&str>,
+    crs: Option<&str>,
+    towgs84: Option<&str>,
+    limits: &UploadLimits,
+    accept: Accept,
+) -> Result<Upload, UploadError> {
     if bytes.len() > limits.max_bytes {
         return Err(UploadError::TooLarge { size: bytes.len(), limit: limits.max_bytes });
     }
@@ -360,7 +387,7 @@ pub fn read_upload_as(
                 Format::Jzd | Format::Csv => Location::Bytes(bytes),
                 _ => Location::Path(scratch.put(&format!("upload.{}", extension_for(format)), bytes)?),
             };
-            let p = read_one(format, location, &display, false, &mut scratch, &mut budget, unpack_limit)?;
+            let p = read_one(format, location, &display, false, &mut scratch, &mut budget, unpack_limit, accept)?;
             (format, vec![p], Vec::new())
         }
         Kind::Zip => {
@@ -396,7 +423,7 @@ pub fn read_upload_as(
                     }
                     _ => Location::Path(path),
                 };
-                parsed.push(read_one(m.format, location, &m.path, m.has_cpg, &mut scratch, &mut budget, unpack_limit)?);
+                parsed.push(read_one(m.format, location, &m.path, m.has_cpg, &mut scratch, &mut budget, unpack_limit, accept)?);
             }
             let labels: Vec<(String, String)> = parsed
                 .iter()
@@ -466,6 +493,7 @@ fn read_one(
     scratch: &mut vsi::Scratch,
     budget: &mut Budget,
     unpack_limit: usize,
+    accept: Accept,
 ) -> Result<Parsed, UploadError> {
     let mut p = Parsed::new(what);
     match format {
@@ -545,11 +573,11 @@ fn read_one(
             };
             let before = budget.clone();
             let ds = ogr::open(&path, what, format, &[])?;
-            let mut read = ogr::read(&ds, what, format, budget)?;
+            let mut read = ogr::read(&ds, what, format, budget, accept)?;
             if read.garbled_text && format == Format::Shapefile && !has_cpg {
                 *budget = before;
                 let ds = ogr::open(&path, what, format, &["ENCODING=CP936"])?;
-                read = ogr::read(&ds, what, format, budget)?;
+                read = ogr::read(&ds, what, format, budget, accept)?;
                 p.encoding = Some("GBK (CP936)".into());
                 p.notes.push(Note::file(
                     "encoding-gbk",
@@ -579,9 +607,7 @@ fn read_one(
                 p.hint = p
                     .features
                     .iter()
-                    .flat_map(|f| f.polygons.iter())
-                    .flat_map(|pg| pg.rings.first())
-                    .flat_map(|r| r.first())
+                    .flat_map(|f| f.polygons.iter().flat_map(|pg| pg.rings.first()).flat_map(|r| r.first()).chain(f.sites.coords()))
                     .next()
                     .and_then(|c| crs_name::suggest_from_easting(c.x));
             }
@@ -683,7 +709,7 @@ fn settle(
         }
         Err(r) => {
             let positions: Vec<[f64; 2]> =
-                raw.iter().flat_map(|f| f.polygons.iter()).flat_map(|p| p.rings.iter()).flatten().map(|c| [c.x, c.y]).collect();
+                raw.iter().flat_map(|f| f.polygons.iter().flat_map(|p| p.rings.iter()).flatten().chain(f.sites.coords())).map(|c| [c.x, c.y]).collect();
             let conv = r.converter(&positions)?;
             // Echo an EPSG code as the request gave it, otherwise the name with its zone resolved.
             let label = r.named_epsg().map(|code| format!("EPSG:{code}")).unwrap_or_else(|| conv.crs.clone());
@@ -758,24 +784,27 @@ fn settle(
         for n in rf.notes {
             notes.push(Note::from_text(n, Some(index)));
         }
-        let fp = geometry::footprint(&label, index, &rf.polygons, &to_working, &crs_label, &mut notes)?;
+        // Polygons make a footprint; a feature without any (read under Accept::AnySite) is a point or line site.
+        let (geometry, site, polygons) = if rf.polygons.is_empty() {
+            let (site, geometry) = geometry::point_or_line(&label, &rf.sites, &to_working, &crs_label)?;
+            (geometry, site, geo::MultiPolygon(Vec::new()))
+        } else {
+            let fp = geometry::footprint(&label, index, &rf.polygons, &to_working, &crs_label, &mut notes)?;
+            (fp.geojson, fp.site, fp.polygons)
+        };
         features.push((
-            UploadFeature {
-                index,
-                name: rf.name,
-                layer: rf.layer,
-                fid: rf.fid,
-                attributes: rf.attributes,
-                geometry: fp.geojson,
-                site: fp.site,
-            },
-            fp.polygons,
+            UploadFeature { index, name: rf.name, layer: rf.layer, fid: rf.fid, attributes: rf.attributes, geometry, site },
+            polygons,
         ));
     }
-    let parts: Vec<&geo::MultiPolygon<f64>> = features.iter().map(|(_, mp)| mp).collect();
+    // Point and line features (Accept::AnySite) have no polygons: the union is of the footprints only.
+    let parts: Vec<&geo::MultiPolygon<f64>> = features.iter().map(|(_, mp)| mp).filter(|mp| !mp.0.is_empty()).collect();
     let union = geometry::union(&parts);
     // GeoJSON and KML are WGS 84 by definition, but Chinese web maps export GCJ-02 or BD-09 under that label.
-    let in_china = geo::Centroid::centroid(&union).is_some_and(|c| crate::crs::in_china(c.0));
+    let in_china = geo::Centroid::centroid(&union)
+        .map(|c| c.0)
+        .or_else(|| features.first().and_then(|(f, _)| f.site.bounding_rect()).map(|r| r.center()))
+        .is_some_and(crate::crs::in_china);
     if crs_source == "file" && matches!(format, Format::GeoJson | Format::Kml | Format::Kmz) && crs_label == "EPSG:4326" && in_china {
         notes.push(Note::file(
             "wgs84-by-definition",

@@ -5,8 +5,8 @@
 
 use super::crs_name::CrsChoice;
 use super::error::UploadError;
-use super::geometry::{RawPolygon, Ring};
-use super::{Budget, Format, RawFeature};
+use super::geometry::{RawPolygon, RawSites, Ring};
+use super::{Accept, Budget, Format, RawFeature};
 use gdal::vector::{Geometry, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::Coord;
@@ -155,7 +155,9 @@ pub fn pick_name(attributes: &BTreeMap<String, String>) -> Option<String> {
 }
 
 /// Reads every layer of a dataset. Layers that declare different CRSs are refused (like files in a zip).
-pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Result<OgrDataset, UploadError> {
+/// Under [`Accept::AnySite`] points and lines are kept as the feature's sites (counted against the same vertex
+/// budget) instead of being skipped.
+pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget, accept: Accept) -> Result<OgrDataset, UploadError> {
     let driver = ds.driver().short_name();
     let mut out = OgrDataset {
         driver,
@@ -195,7 +197,7 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
                     continue;
                 }
             };
-            let mut found = Walk::default();
+            let mut found = Walk { keep_sites: accept == Accept::AnySite, ..Walk::default() };
             // SAFETY: read-only queries on a valid handle.
             unsafe {
                 if gdal_sys::OGR_G_Is3D(geometry.c_geometry()) != 0 {
@@ -211,13 +213,13 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
             }
             // Every vertex read counts, assessed or not: a drawing full of lines is as costly to read as polygons.
             budget.add(found.vertices)?;
-            if found.polygons.is_empty() {
+            if found.polygons.is_empty() && found.sites.is_empty() {
                 // Heights of points and lines that are not assessed do not matter.
                 found.skipped.with_z = 0;
                 found.skipped.with_m = 0;
             }
             out.skipped.add(&found.skipped);
-            if found.polygons.is_empty() {
+            if found.polygons.is_empty() && found.sites.is_empty() {
                 continue;
             }
             contributed = true;
@@ -227,6 +229,7 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
                 name: pick_name(&attributes),
                 attributes,
                 polygons: found.polygons,
+                sites: found.sites,
                 notes: Vec::new(),
             });
         }
@@ -262,6 +265,9 @@ pub fn read(ds: &Dataset, what: &str, format: Format, budget: &mut Budget) -> Re
 
 #[derive(Default)]
 struct Walk {
+    /// Keep points and lines (batch input) rather than counting them as skipped.
+    keep_sites: bool,
+    sites: RawSites,
     polygons: Vec<RawPolygon>,
     skipped: Skipped,
     vertices: usize,
@@ -306,12 +312,19 @@ fn walk(g: &Geometry, dxf: bool, out: &mut Walk) {
             }
             out.skipped.closed_lines += 1;
             out.polygons.push(RawPolygon { rings: vec![ring] });
+        } else if out.keep_sites {
+            out.sites.lines.push(ring);
         } else {
             out.skipped.lines += 1;
         }
     } else if t == wkbPoint {
         out.vertices += 1;
-        out.skipped.points += 1;
+        if out.keep_sites {
+            let (x, y, _) = g.get_point(0);
+            out.sites.points.push(Coord { x, y });
+        } else {
+            out.skipped.points += 1;
+        }
     } else {
         out.skipped.other += 1;
     }

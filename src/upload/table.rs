@@ -229,6 +229,7 @@ pub fn read(ds: &Dataset, what: &str, budget: &mut Budget) -> Result<Vec<Table>,
                 name: if key.is_empty() { None } else { Some(key) },
                 attributes,
                 polygons,
+                sites: Default::default(),
                 notes: ring_notes,
             });
         }
