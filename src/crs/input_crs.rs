@@ -452,6 +452,8 @@ impl InputCrs {
 }
 
 fn proj_pipeline(pipeline: &str) -> Result<proj::Proj, CrsInputError> {
+    super::precheck::check(pipeline, super::precheck::Expect::Operation)
+        .map_err(|message| CrsInputError::UnknownEpsg { code: pipeline.to_string(), message })?;
     proj::Proj::new(pipeline).map_err(|e| CrsInputError::UnknownEpsg { code: pipeline.to_string(), message: e.to_string() })
 }
 

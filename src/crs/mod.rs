@@ -13,6 +13,7 @@ pub mod dms;
 pub mod gauss_kruger;
 pub mod gcj;
 pub mod input_crs;
+pub mod precheck;
 
 pub use input_crs::{Converter, CrsInputError, InputCrs};
 
@@ -50,6 +51,8 @@ impl ToWorking {
         let proj = if is_working {
             None
         } else {
+            precheck::check(definition, precheck::Expect::Crs)
+                .map_err(|message| CrsError::Unknown { definition: abbreviate(definition), message })?;
             Some(Proj::new_known_crs(definition, WORKING_CRS, None).map_err(|e| CrsError::Unknown {
                 definition: abbreviate(definition),
                 message: e.to_string(),
