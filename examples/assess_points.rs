@@ -46,8 +46,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let mut n_verdicts = 0usize;
+    let mut times = Vec::with_capacity(n);
+    let t0 = std::time::Instant::now();
     for p in &pts {
+        let t = std::time::Instant::now();
         let a = e.assess(&Site::Point(*p), &facts);
+        times.push(t.elapsed().as_nanos() as u64);
         n_verdicts += a.rules.len();
         if let Some(w) = out.as_mut() {
             serde_json::to_writer(&mut *w, &a)?;
@@ -57,6 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(mut w) = out {
         w.flush()?;
     }
-    eprintln!("done: {n} points, {n_verdicts} applied rules");
+    let total = t0.elapsed().as_secs_f64();
+    times.sort_unstable();
+    let median_us = times.get(n / 2).map_or(0.0, |t| *t as f64 / 1000.0);
+    eprintln!("done: {n} points, {n_verdicts} applied rules; {:.0} points/s, median {median_us:.2} µs", n as f64 / total);
     Ok(())
 }
