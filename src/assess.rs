@@ -470,8 +470,9 @@ impl Engine {
 }
 
 fn fill_zone(template: &str, z: &Zone) -> String {
-    // Most citation texts have no placeholder: skip the six scans and copies.
-    if !template.contains("{zone.") {
+    // Most citation texts have no placeholder: skip the six scans and copies. A byte search for `{` first: building
+    // the substring searcher for "{zone." cost more than the rest of the rule (three calls per applied rule).
+    if !template.as_bytes().contains(&b'{') || !template.contains("{zone.") {
         return template.to_string();
     }
     let r = &z.requirements;

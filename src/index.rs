@@ -54,6 +54,15 @@ impl Site {
     }
 }
 
+/// One polygon part as [`ZoneIndex::indexed_parts_in_rect`] returns it.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexedPart<'a> {
+    pub polygon: &'a Polygon<f64>,
+    /// The part's bounding box (equal to `polygon.bounding_rect()`, computed once at load).
+    pub bbox: Rect<f64>,
+    pub segs: &'a SegIndex,
+}
+
 /// How a site meets one zone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Overlap {
@@ -232,6 +241,26 @@ impl ZoneIndex {
             match out.last_mut() {
                 Some((z, parts)) if *z == e.zone => parts.push(poly),
                 _ => out.push((e.zone, vec![poly])),
+            }
+        }
+        out
+    }
+
+    /// [`ZoneIndex::parts_in_rect`] with each part's bounding box (from the R-tree, computed at load) and segment
+    /// index, so a caller can prune and search parts without walking their vertices.
+    pub fn indexed_parts_in_rect(&self, rect: Rect<f64>) -> Vec<(ZoneId, Vec<IndexedPart<'_>>)> {
+        let mut c = self.candidates(rect);
+        c.sort_by_key(|e| (e.zone, e.part));
+        let mut out: Vec<(ZoneId, Vec<IndexedPart<'_>>)> = Vec::new();
+        for e in c {
+            let p = IndexedPart {
+                polygon: self.part(e),
+                bbox: Rect::new(Coord { x: e.env.lower()[0], y: e.env.lower()[1] }, Coord { x: e.env.upper()[0], y: e.env.upper()[1] }),
+                segs: &self.segs[e.zone][e.part],
+            };
+            match out.last_mut() {
+                Some((z, parts)) if *z == e.zone => parts.push(p),
+                _ => out.push((e.zone, vec![p])),
             }
         }
         out

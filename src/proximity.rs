@@ -15,9 +15,9 @@
 //! Candidates come from the R-tree: the site's bounding box grown by the largest band, then exact distances on the
 //! parts whose boxes meet it — never a scan of all zones.
 
-use crate::index::{LocalFrame, Site, ZoneId, ZoneIndex};
+use crate::index::{IndexedPart, LocalFrame, Site, ZoneId, ZoneIndex};
 use crate::zone::ZoneKind;
-use geo::{BoundingRect, Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
+use geo::{Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -122,24 +122,23 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
     let grown = Rect::new(Coord { x: rect.min().x - dx, y: rect.min().y - dy }, Coord { x: rect.max().x + dx, y: rect.max().y + dy });
     let local_site = frame.site(site);
     let mut out: Vec<Near> = index
-        .parts_in_rect(grown)
+        .indexed_parts_in_rect(grown)
         .into_iter()
         .filter(|(z, _)| !exclude.contains(z))
         .filter_map(|(zone, parts)| {
             let kind = index.zone(zone).kind();
             let largest = *config.bands(kind).last()?;
             let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
-            // Parts whose box is farther than the kind's largest band cannot be within it (1 % frame margin).
-            let reachable = |p: &&&Polygon<f64>| {
-                p.bounding_rect().is_some_and(|r| box_distance(to_local(r.min()), to_local(r.max()), &local_site) <= largest * 1.01)
-            };
+            // Parts whose box is farther than the kind's largest band cannot be within it (1 % frame margin). The
+            // box comes from the R-tree entry, not from walking the part's vertices.
+            let reachable = |p: &&IndexedPart| box_distance(to_local(p.bbox.min()), to_local(p.bbox.max()), &local_site) <= largest * 1.01;
             let (a, b) = parts
                 .iter()
                 .filter(reachable)
                 .filter_map(|p| match &local_site {
-                    // Points, the common case: no copy of the part, one pass over its edges.
-                    Site::Point(q) => nearest_on_rings(q.0, p, &to_local),
-                    _ => nearest_pair(&local_site, &p.map_coords(to_local)),
+                    // Points, the common case: only the segments near the point, read from the segment index.
+                    Site::Point(q) => nearest_on_part(q.0, p, &frame),
+                    _ => nearest_pair(&local_site, &p.polygon.map_coords(to_local)),
                 })
                 .min_by(|x, y| x.2.total_cmp(&y.2))
                 .map(|(a, b, _)| (lon_lat(a), lon_lat(b)))?;
@@ -165,6 +164,8 @@ fn box_distance(min: Coord<f64>, max: Coord<f64>, site: &Site) -> f64 {
 
 /// The point of a polygon's rings (outer and holes) nearest to local point `q`, walking the edges in lon/lat and
 /// projecting each vertex on the fly: [`nearest_pair`] for a point without copying the part.
+/// The reference for [`nearest_on_part`] (tests).
+#[cfg(test)]
 fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<f64>) -> Coord<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     let mut best: Option<(Coord<f64>, f64)> = None;
     for ring in std::iter::once(part.exterior()).chain(part.interiors()) {
@@ -185,6 +186,38 @@ fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<
         }
     }
     best.map(|(p, d2)| (q, p, d2.sqrt()))
+}
+
+/// [`nearest_on_rings`] without reading every vertex: the same walk over the part's segments in ring order, but
+/// runs of segments ([`crate::segindex::CHUNK`]) whose box (precomputed at load) is farther than the nearest point
+/// found so far are skipped. A skipped run holds no segment as near as the best so far, so the first nearest segment
+/// of the walk, and so the point returned, is the one [`nearest_on_rings`] returns.
+fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
+    let best: std::cell::Cell<Option<(Coord<f64>, f64)>> = std::cell::Cell::new(None);
+    part.segs.segments_pruned(
+        part.polygon,
+        |b| {
+            let Some((_, bd)) = best.get() else { return true };
+            let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
+            let dx = (lo.x - q.x).max(q.x - hi.x).max(0.0);
+            let dy = (lo.y - q.y).max(q.y - hi.y).max(0.0);
+            // A lower bound for every segment in the box, with a margin for rounding.
+            (dx * dx + dy * dy) * (1.0 - 1e-9) - 1e-9 <= bd
+        },
+        |a, b| {
+            let (a, b) = (to_local(a), to_local(b));
+            let d = b - a;
+            let len2 = d.x * d.x + d.y * d.y;
+            let t = if len2 > 0.0 { (((q.x - a.x) * d.x + (q.y - a.y) * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+            let p = Coord { x: a.x + d.x * t, y: a.y + d.y * t };
+            let dist2 = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
+            if best.get().is_none_or(|(_, bd)| dist2 < bd) {
+                best.set(Some((p, dist2)));
+            }
+        },
+    );
+    best.get().map(|(p, d2)| (q, p, d2.sqrt()))
 }
 
 /// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two
@@ -270,6 +303,40 @@ mod tests {
             let fast = nearest_on_rings(q, &part, &|c| c).expect("fast");
             let general = nearest_pair(&Site::Point(Point(q)), &part).expect("general");
             assert!((fast.2 - general.2).abs() < 1e-9 && fast.1 == general.1, "{fast:?} vs {general:?}");
+        }
+    }
+
+    #[test]
+    fn the_indexed_point_search_returns_the_walks_nearest_point() {
+        use crate::segindex::SegIndex;
+        use geo::BoundingRect;
+        // A wiggly ring of 2,000 vertices with a hole, about 2 km across, near 113°E 34°N.
+        let ring = |r_m: f64, n: usize, phase: f64| {
+            let frame = LocalFrame::at(Coord { x: 113.0, y: 34.0 });
+            let (lon, lat) = frame.degrees(1.0);
+            let mut v: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = r_m * (1.0 + 0.1 * (7.0 * t + phase).sin());
+                    Coord { x: 113.0 + r * t.cos() * lon, y: 34.0 + r * t.sin() * lat }
+                })
+                .collect();
+            v.push(v[0]);
+            LineString(v)
+        };
+        let poly = Polygon::new(ring(1000.0, 2000, 0.0), vec![ring(300.0, 300, 1.0)]);
+        let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &SegIndex::new(&poly) };
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..2_000 {
+            let at = Coord { x: 113.0 + 0.12 * (next() - 0.5), y: 34.0 + 0.1 * (next() - 0.5) };
+            let frame = LocalFrame::at(at);
+            let q = frame.point(Point(at)).0;
+            let walk = nearest_on_rings(q, &poly, &|c| frame.point(Point(c)).0).expect("walk");
+            assert_eq!(nearest_on_part(q, &part, &frame), Some(walk), "at {at:?}");
         }
     }
 

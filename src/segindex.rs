@@ -32,7 +32,13 @@ pub struct SegIndex {
     segs: Vec<u32>,
     /// Global number of each ring's first segment; one more entry closes the last ring.
     ring_starts: Vec<u32>,
+    /// Bounding box `[x0, y0, x1, y1]` of each run of `CHUNK` consecutive segments (global numbering): a nearest-edge
+    /// search skips whole runs that cannot hold a nearer edge, in the walk's own order.
+    chunks: Vec<[f64; 4]>,
 }
+
+/// Segments per chunk box (memory: 32 bytes per chunk, about 1 byte per vertex).
+pub const CHUNK: usize = 32;
 
 fn ring(poly: &Polygon<f64>, r: usize) -> &LineString<f64> {
     if r == 0 {
@@ -68,7 +74,7 @@ impl SegIndex {
         ring_starts.push(total);
         let n = total as usize;
         if n == 0 || !y0.is_finite() {
-            return SegIndex { y0: 0.0, y1: -1.0, inv_h: 0.0, stripes: 1, starts: vec![0, 0], segs: vec![], ring_starts };
+            return SegIndex { y0: 0.0, y1: -1.0, inv_h: 0.0, stripes: 1, starts: vec![0, 0], segs: vec![], ring_starts, chunks: vec![] };
         }
         // Segments spanning many stripes are listed in each: bound the total at about MAX_ENTRIES_PER_SEGMENT
         // entries per segment, so a spiky or mostly vertical polygon cannot blow the index up.
@@ -111,12 +117,39 @@ impl SegIndex {
                 fill[s] += 1;
             }
         });
-        SegIndex { y0, y1, inv_h, stripes: stripes as u32, starts, segs, ring_starts }
+        let mut idx = SegIndex { y0, y1, inv_h, stripes: stripes as u32, starts, segs, ring_starts, chunks: vec![] };
+        idx.chunks = (0..n.div_ceil(CHUNK))
+            .map(|c| {
+                let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+                for g in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    let (a, e) = idx.segment(poly, g as u32);
+                    b = [b[0].min(a.x).min(e.x), b[1].min(a.y).min(e.y), b[2].max(a.x).max(e.x), b[3].max(a.y).max(e.y)];
+                }
+                b
+            })
+            .collect();
+        idx
+    }
+
+    /// Every segment in ring order (outer ring first), the order a walk over the rings meets them, skipping each run
+    /// of [`CHUNK`] segments whose bounding box `visit` refuses: a nearest-edge search in the walk's order that
+    /// reads only the runs near the query.
+    pub fn segments_pruned(&self, poly: &Polygon<f64>, mut visit: impl FnMut(&[f64; 4]) -> bool, mut f: impl FnMut(Coord<f64>, Coord<f64>)) {
+        let n = *self.ring_starts.last().unwrap_or(&0) as usize;
+        for (c, b) in self.chunks.iter().enumerate() {
+            if !visit(b) {
+                continue;
+            }
+            for g in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let (a, e) = self.segment(poly, g as u32);
+                f(a, e);
+            }
+        }
     }
 
     /// Heap bytes of the index (for memory reports).
     pub fn heap_bytes(&self) -> usize {
-        4 * (self.starts.capacity() + self.segs.capacity() + self.ring_starts.capacity())
+        4 * (self.starts.capacity() + self.segs.capacity() + self.ring_starts.capacity()) + 32 * self.chunks.capacity()
     }
 
     fn stripe(&self, y: f64) -> usize {
@@ -176,7 +209,13 @@ impl SegIndex {
     }
 
     /// Calls `f` once for every segment whose bounding box meets the rectangle `[x0, y0, x1, y1]`.
-    pub fn segments_in(&self, poly: &Polygon<f64>, [x0, y0, x1, y1]: [f64; 4], mut f: impl FnMut(Coord<f64>, Coord<f64>)) {
+    pub fn segments_in(&self, poly: &Polygon<f64>, rect: [f64; 4], mut f: impl FnMut(Coord<f64>, Coord<f64>)) {
+        self.numbered_segments_in(poly, rect, |_, a, b| f(a, b));
+    }
+
+    /// [`SegIndex::segments_in`] with each segment's number: rings in order (outer first), then the segment's position
+    /// in its ring — the order a walk over the rings meets it, for callers that must break ties as such a walk does.
+    pub fn numbered_segments_in(&self, poly: &Polygon<f64>, [x0, y0, x1, y1]: [f64; 4], mut f: impl FnMut(u32, Coord<f64>, Coord<f64>)) {
         if y1 < self.y0 || y0 > self.y1 || self.segs.is_empty() {
             return;
         }
@@ -193,7 +232,7 @@ impl SegIndex {
                 if xhi < x0 || xlo > x1 || yhi < y0 || ylo > y1 {
                     continue;
                 }
-                f(a, b);
+                f(g, a, b);
             }
         }
     }
