@@ -248,6 +248,7 @@ fn http_report_of_an_uploaded_file_reports_the_file_as_a_whole() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().expect("text");
     assert!(html.contains(&format!(r#"data-verdict="{verdict}""#)) && html.contains(&id), "the whole file's verdict and the id");
+}
 
 /// The sample's test entry with a `line` (the road crossing red line HN-STBH-0481-004), as a GeoJSON file for
 /// `--geojson`, with that red line's code.
