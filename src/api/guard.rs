@@ -31,7 +31,9 @@ pub async fn problem_json_only(req: Request, next: Next) -> Response {
     }
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_problem(&resp) {
+    // An HTML answer is a page written for a browser on purpose (the map page's setup page), not a bare error.
+    let is_html = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem(&resp) || is_html {
         return resp;
     }
     let (parts, body) = resp.into_parts();
