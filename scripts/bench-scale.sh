@@ -44,10 +44,16 @@ fi
 if [ "$HTTP" = 1 ]; then
     echo "== HTTP (wrk)" >&2
     command -v wrk >/dev/null || { apt-get install -y -qq wrk >&2 || sudo apt-get install -y -qq wrk >&2; }
-    ECOGATE_LOG=warn ./target/release/ecogate serve --dataset "$DATA/dataset.toml" --addr "127.0.0.1:$HTTPPORT" >"$OUT/serve.log" 2>&1 &
-    SERVER=$!
+    # The service as deployed records every answer in its SQLite audit trail (a fresh one here, never the user's);
+    # a second run with --no-audit shows what the trail costs.
+    rm -f "$OUT"/audit.sqlite*
+    serve() {
+        ECOGATE_LOG=warn ./target/release/ecogate serve --dataset "$DATA/dataset.toml" --addr "127.0.0.1:$HTTPPORT" "$@" >"$OUT/serve.log" 2>&1 &
+        SERVER=$!
+        for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$HTTPPORT/readyz" >/dev/null && break; sleep 0.5; done
+    }
     trap 'kill $SERVER 2>/dev/null || true' EXIT
-    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$HTTPPORT/readyz" >/dev/null && break; sleep 0.5; done
+    serve --audit-db "$OUT/audit.sqlite"
     read -r X0 Y0 X1 Y1 < <(awk -F, 'NR>1{if(NR==2||$2<a)a=$2; if(NR==2||$2>b)b=$2; if(NR==2||$3<c)c=$3; if(NR==2||$3>d)d=$3} END{print a, c, b, d}' "$OUT/points.csv")
     cat > "$OUT/random.lua" <<LUA
 math.randomseed(20261127)
@@ -60,6 +66,9 @@ LUA
     wrk -t2 -c16 -d5s "http://127.0.0.1:$HTTPPORT/healthz" >/dev/null # warm-up
     wrk -t2 -c16 -d15s --latency "http://127.0.0.1:$HTTPPORT/healthz" > "$OUT/wrk_baseline.txt"
     wrk -t2 -c16 -d15s --latency -s "$OUT/random.lua" "http://127.0.0.1:$HTTPPORT" > "$OUT/wrk_assess.txt"
+    kill $SERVER; wait $SERVER 2>/dev/null || true
+    serve --no-audit
+    wrk -t2 -c16 -d15s --latency -s "$OUT/random.lua" "http://127.0.0.1:$HTTPPORT" > "$OUT/wrk_assess_noaudit.txt"
     kill $SERVER; wait $SERVER 2>/dev/null || true
     trap - EXIT
 fi

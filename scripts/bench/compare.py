@@ -72,6 +72,10 @@ def summary(d):
         arps, a50, a99 = wrk(os.path.join(d, "wrk_assess.txt"))
         rows.append(f"| 4. HTTP GET /v1/assessments, random points, wrk -t2 -c16 keep-alive | {ds} | {a50:.2f} ms | {a99:.2f} ms | "
                     f"GET /healthz same binary: {brps:,.0f} req/s, {b50:.2f} / {b99:.2f} ms | **{arps:,.0f} req/s = {100 * arps / brps:.0f}%** of the trivial route |")
+        if os.path.exists(os.path.join(d, "wrk_assess_noaudit.txt")):
+            nrps, n50, n99 = wrk(os.path.join(d, "wrk_assess_noaudit.txt"))
+            rows.append(f"| 4b. the same, server started with --no-audit (no SQLite record per answer) | {ds} | {n50:.2f} ms | {n99:.2f} ms | "
+                        f"GET /healthz same binary: {brps:,.0f} req/s | **{nrps:,.0f} req/s = {100 * nrps / brps:.0f}%** of the trivial route |")
 
     for t, label in (("zones", "GiST"), ("zones_sub", "GiST, ST_Subdivide 256")):
         p = os.path.join(d, f"pgbench_point_{t}.txt")
