@@ -73,7 +73,7 @@ fn ensure_browser_deps() {
 #[test]
 fn map_page_in_headless_chromium() {
     ensure_browser_deps();
-    run_browser_test(&Server::start(), &[], "");
+    run_browser_test(&Server::start(), &[], "", &[]);
 }
 
 /// Without a label font the style comes without glyphs and labels: the map must still load without a console error
@@ -82,12 +82,24 @@ fn map_page_in_headless_chromium() {
 fn map_page_without_a_label_font() {
     ensure_browser_deps();
     let server = Server::start_with(&["--font", "/nonexistent/font.ttc"]);
-    run_browser_test(&server, &["--test-name-pattern=loads cleanly|zone labels"], "no-font");
+    run_browser_test(&server, &["--test-name-pattern=loads cleanly|zone labels"], "no-font", &[]);
+}
+
+/// A server that wants a read key for /v1/: the page takes it from `#api_key=` or asks for it on the first 401, and
+/// its assessments and report links carry it.
+#[test]
+fn map_page_on_a_server_with_read_keys() {
+    ensure_browser_deps();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("read-keys");
+    std::fs::write(&keys, "map-page:read-key-for-the-map-page-0123\n").unwrap();
+    let server = Server::start_with(&["--read-keys-file", keys.to_str().unwrap()]);
+    run_browser_test(&server, &["--test-name-pattern=read key"], "read-keys", &[("ECOGATE_READ_KEY", "read-key-for-the-map-page-0123")]);
 }
 
 /// Runs tests/browser/map.test.mjs against the server; screenshots go to `$ECOGATE_SHOT_DIR/<sub>`. One browser at a
 /// time: two chromiums on a small machine make the page's time limits flaky.
-fn run_browser_test(server: &Server, node_args: &[&str], sub: &str) {
+fn run_browser_test(server: &Server, node_args: &[&str], sub: &str, env: &[(&str, &str)]) {
     static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let kept = std::env::var_os("ECOGATE_SHOT_DIR").map(PathBuf::from);
@@ -101,6 +113,7 @@ fn run_browser_test(server: &Server, node_args: &[&str], sub: &str) {
         .current_dir(root())
         .env("ECOGATE_URL", &server.base)
         .env("ECOGATE_SHOT_DIR", &shots)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run node --test (is node installed? see scripts/browser-deps.sh)");

@@ -40,6 +40,7 @@ const I18N = {
     need_industry: '请从列表中选择行业，或输入行业代码。', industry_none: '没有匹配的行业。',
     draw_need3: '范围至少需要 3 个顶点。', geojson_invalid: 'GeoJSON 无法解析：{detail}',
     assessing: '正在评估…', copied: '链接已复制。', copy_manual: '无法自动复制，请手动复制下面的链接。',
+    api_key: 'API 密钥', api_key_hint: '本服务需要 API 密钥：', api_key_use: '使用此密钥',
     network_error: '无法连接服务：{detail}', http_error: '请求失败（HTTP {status}）。',
     map_unavailable: '无法加载地图图层（样式 /styles/ecogate.json 与要素服务 /collections 均不可用）：{detail}',
     map_error: '地图错误：{detail}',
@@ -97,6 +98,7 @@ const I18N = {
     need_industry: 'Pick an industry from the list, or type its code.', industry_none: 'No matching industry.',
     draw_need3: 'A footprint needs at least 3 vertices.', geojson_invalid: 'The GeoJSON cannot be read: {detail}',
     assessing: 'Assessing…', copied: 'Link copied.', copy_manual: 'Could not copy automatically; copy the link below.',
+    api_key: 'API key', api_key_hint: 'This server needs an API key:', api_key_use: 'Use this key',
     network_error: 'Cannot reach the service: {detail}', http_error: 'Request failed (HTTP {status}).',
     map_unavailable: 'Cannot load the map layers (neither the style /styles/ecogate.json nor the features at /collections are available): {detail}',
     map_error: 'Map error: {detail}',
@@ -257,10 +259,48 @@ class ApiProblem extends Error {
   }
 }
 
+// ------------------------------------------------------------------------------------------------ API key
+// A server started with --read-keys-file answers /v1/ only with a key. The page takes it once from its address as
+// `#api_key=…` (a fragment never reaches a server, a proxy or their logs), or from the form a 401 answer shows, and
+// keeps it for this tab only (sessionStorage), never in the permalink.
+const KEY_STORE = 'ecogate.api_key';
+
+/** Moves `api_key` out of the address's fragment into the tab's storage, before the permalink is read. */
+function takeKeyFromAddress() {
+  const hash = location.hash.replace(/^#/, '');
+  if (!hash) return;
+  const p = new URLSearchParams(hash);
+  if (!p.has('api_key')) return;
+  setApiKey(p.get('api_key'));
+  p.delete('api_key');
+  const rest = p.toString();
+  history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+}
+
+function apiKey() {
+  try { return sessionStorage.getItem(KEY_STORE) || ''; } catch { return ''; }
+}
+
+function setApiKey(key) {
+  try {
+    if (key) sessionStorage.setItem(KEY_STORE, key.trim());
+    else sessionStorage.removeItem(KEY_STORE);
+  } catch { /* storage off: the key lasts until the page is left */ }
+}
+
+/** A link to a /v1/ resource the browser opens itself (no headers): the key goes in `api_key`, which the server
+ * accepts for exactly this case and never logs. */
+function withKey(url) {
+  const key = apiKey();
+  return key ? `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(key)}` : url;
+}
+
 async function api(path, options = {}) {
   let resp;
+  const key = apiKey();
+  const auth = key && path.startsWith('/') ? { Authorization: `Bearer ${key}` } : {};
   try {
-    resp = await fetch(path, { ...options, headers: { Accept: 'application/json', ...(options.headers || {}) } });
+    resp = await fetch(path, { ...options, headers: { Accept: 'application/json', ...auth, ...(options.headers || {}) } });
   } catch (e) {
     throw new ApiProblem(0, null, e.message || String(e));
   }
@@ -739,7 +779,23 @@ function problemDetail(err) {
 function renderError(e) {
   const box = $('result');
   box.hidden = false;
-  box.replaceChildren(h('p', { class: 'error-text', id: 'error', role: 'alert' }, problemText(e)));
+  box.replaceChildren(h('p', { class: 'error-text', id: 'error', role: 'alert' }, problemText(e)), e?.status === 401 ? keyForm() : null);
+}
+
+/** Asks for the API key a 401 answer wants, then loads the rulebook and assesses again with it. */
+function keyForm() {
+  const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', placeholder: t('api_key') });
+  const form = h('form', { id: 'api-key-form', class: 'key-form' },
+    h('label', { for: 'api-key' }, t('api_key_hint')), input,
+    h('button', { type: 'submit', class: 'button' }, t('api_key_use')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!input.value.trim()) return;
+    setApiKey(input.value);
+    await loadFactSpecs();
+    runAssessment();
+  });
+  return form;
 }
 
 function fmtNumber(v, digits = 0) {
@@ -903,7 +959,7 @@ function renderResult(a) {
 /** The printable report of a recorded answer (it has an id), HTML or PDF, in the page's language, in a new tab. */
 function reportLinks(a) {
   if (!a.id) return null;
-  const url = (format) => `/v1/assessments/${encodeURIComponent(a.id)}/report?format=${format}&lang=${state.lang}`;
+  const url = (format) => withKey(`/v1/assessments/${encodeURIComponent(a.id)}/report?format=${format}&lang=${state.lang}`);
   return h('p', { class: 'report-links' },
     h('a', { id: 'report-button', class: 'button', href: url('html'), target: '_blank', rel: 'noopener', title: t('report_hint') }, t('report')),
     h('a', { id: 'report-pdf', class: 'button', href: url('pdf'), target: '_blank', rel: 'noopener', title: t('report_hint') }, t('report_pdf')),
@@ -1559,6 +1615,7 @@ function readIndustrySafe() {
 
 window.ecogate = { state, map: null, markerAt: () => (marker?._map ? marker.getLngLat().toArray() : null) };
 wire();
+takeKeyFromAddress();
 const fromLink = readPermalink();
 applyLanguage();
 const rulesReady = loadFactSpecs(); // runAssessment waits for it: the rulebook says which facts are required

@@ -63,6 +63,9 @@ function square({ lon, lat }, name, side = 200) {
   return { type: 'Feature', properties: { name }, geometry: { type: 'Polygon', coordinates: [ring] } };
 }
 
+// Set by tests/map_page.rs when the server under test wants this read key for /v1/ (--read-keys-file).
+const READ_KEY = process.env.ECOGATE_READ_KEY || '';
+
 let profile;
 let context;
 let has = { style: false, collections: false };
@@ -628,6 +631,42 @@ test('the report button opens the printable report of the current answer in a ne
   await page.click('#lang-toggle');
   assert.equal((await button.textContent()).trim(), 'Report', 'English label');
   assert.match(await button.getAttribute('href'), /lang=en/);
+  assertClean(page);
+  await page.close();
+});
+
+test('read key: a 401 asks for the key; the assessment, its report link and the rulebook then go with it', {
+  skip: READ_KEY ? false : 'the server under test wants no read key', timeout: 90_000,
+}, async () => {
+  const link = `#lon=${TIANGANG_L2.lon}&lat=${TIANGANG_L2.lat}&industry=3011&nature=new&discharges_pollutants=yes`;
+  const page = await open(`/${link}`, (p) => {
+    for (const path of ['/v1/rules', '/v1/assessments', '/v1/industries']) p.allow(path, 401);
+  });
+  await page.waitForSelector('#api-key-form');
+  assert.match(await page.textContent('#error'), /API 密钥/, 'the 401 is explained');
+  await page.fill('#api-key', READ_KEY);
+  await page.click('#api-key-form button');
+  await page.waitForSelector('#verdict');
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  const href = await page.getAttribute('#report-button', 'href');
+  assert.equal(new URL(href, BASE).searchParams.get('api_key'), READ_KEY, 'a report opened in a new tab sends no header');
+  const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#report-button')]);
+  await tab.waitForLoadState();
+  assert.equal(await tab.getAttribute('#verdict', 'data-verdict'), 'prohibited', 'the report opens with the key');
+  await tab.close();
+  assert.ok(!(await page.inputValue('#permalink')).includes('api_key'), 'the key never goes into the permalink');
+  assertClean(page);
+  await page.close();
+});
+
+test('read key: given once as #api_key= in the address, it is used and then removed from the address', {
+  skip: READ_KEY ? false : 'the server under test wants no read key', timeout: 90_000,
+}, async () => {
+  const link = `#api_key=${encodeURIComponent(READ_KEY)}&lon=${TIANGANG_L2.lon}&lat=${TIANGANG_L2.lat}&industry=3011&nature=new&discharges_pollutants=yes`;
+  const page = await open(`/${link}`);
+  await page.waitForSelector('#verdict');
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'prohibited');
+  assert.ok(!page.url().includes('api_key'), `the key is gone from the address: ${page.url()}`);
   assertClean(page);
   await page.close();
 });
