@@ -52,6 +52,46 @@ pub struct AuditRecord {
     pub assessment: Value,
 }
 
+/// A record on its way in. The answer stays the JSON text that was sent: serialised once on the request path, never
+/// parsed back into a tree and printed again (that round trip cost as much as the assessment itself).
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub id: String,
+    pub recorded_at: String,
+    pub client: Option<String>,
+    pub request: Value,
+    pub site: Value,
+    /// The answer's JSON as sent (including `id`).
+    pub assessment_json: String,
+}
+
+/// The answer's fields the table indexes (an upload's answer carries them under `whole`), read without building a
+/// JSON tree: everything else is skipped.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Indexed {
+    verdict: Option<String>,
+    dataset: Option<Versioned>,
+    rulebook: Option<Versioned>,
+    whole: Option<Box<Indexed>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Versioned {
+    version: Option<String>,
+}
+
+impl Indexed {
+    fn of(json: &str) -> Indexed {
+        let mut top: Indexed = serde_json::from_str(json).unwrap_or_default();
+        if let Some(whole) = top.whole.take() {
+            top.verdict = top.verdict.or(whole.verdict);
+            top.dataset = top.dataset.or(whole.dataset);
+            top.rulebook = top.rulebook.or(whole.rulebook);
+        }
+        top
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("the audit database folder {path} cannot be created or written: {source}")]
@@ -77,7 +117,7 @@ pub struct AuditConfig {
 }
 
 struct Pending {
-    record: AuditRecord,
+    record: NewRecord,
     done: tokio::sync::oneshot::Sender<Result<(), String>>,
 }
 
@@ -137,7 +177,7 @@ impl AuditStore {
     }
 
     /// Records `record` and returns once it is committed. With the store disabled, returns at once.
-    pub async fn record(&self, record: AuditRecord) -> Result<(), AuditError> {
+    pub async fn record(&self, record: NewRecord) -> Result<(), AuditError> {
         let Some(inner) = &self.inner else { return Ok(()) };
         let (done, wait) = tokio::sync::oneshot::channel();
         {
@@ -307,11 +347,10 @@ fn insert_batch(conn: &mut Connection, batch: &[Pending]) -> Result<(), rusqlite
         )?;
         for p in batch {
             let r = &p.record;
-            let a = &r.assessment;
-            let verdict = a.get("verdict").or_else(|| a.pointer("/whole/verdict")).and_then(Value::as_str);
-            let dataset = a.pointer("/dataset/version").or_else(|| a.pointer("/whole/dataset/version")).and_then(Value::as_str);
-            let rulebook = a.pointer("/rulebook/version").or_else(|| a.pointer("/whole/rulebook/version")).and_then(Value::as_str);
-            st.execute(params![r.id, r.recorded_at, r.client, verdict, dataset, rulebook, r.request.to_string(), r.site.to_string(), a.to_string()])?;
+            let ix = Indexed::of(&r.assessment_json);
+            let dataset = ix.dataset.and_then(|d| d.version);
+            let rulebook = ix.rulebook.and_then(|d| d.version);
+            st.execute(params![r.id, r.recorded_at, r.client, ix.verdict, dataset, rulebook, r.request.to_string(), r.site.to_string(), r.assessment_json])?;
         }
     }
     tx.commit()
@@ -401,22 +440,44 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = AuditConfig { path: dir.path().join("sub/audit.sqlite"), retention_days: 10 };
         let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-        let record = AuditRecord {
+        let answer = serde_json::json!({"verdict": "permitted", "dataset": {"version": "d1"}, "rulebook": {"version": "r1"}});
+        let new = NewRecord {
             id: new_id(),
             recorded_at: now_rfc3339(),
             client: Some("ip:127.0.0.1".into()),
             request: serde_json::json!({"lon": 113.5}),
             site: serde_json::json!({"type": "Point", "coordinates": [113.5, 33.2]}),
-            assessment: serde_json::json!({"verdict": "permitted"}),
+            assessment_json: answer.to_string(),
+        };
+        let record = AuditRecord {
+            id: new.id.clone(),
+            recorded_at: new.recorded_at.clone(),
+            client: new.client.clone(),
+            request: new.request.clone(),
+            site: new.site.clone(),
+            assessment: answer,
         };
         {
             let store = AuditStore::open(&config).expect("open");
-            rt.block_on(store.record(record.clone())).expect("record");
+            rt.block_on(store.record(new)).expect("record");
             assert_eq!(store.get(&record.id).expect("get"), Some(record.clone()));
             store.close();
         }
         let store = AuditStore::open(&config).expect("reopen");
         assert_eq!(store.get(&record.id).expect("get"), Some(record));
+    }
+
+    #[test]
+    fn indexed_columns_come_from_the_answer_or_from_an_uploads_whole() {
+        let plain = Indexed::of(r#"{"id":"x","verdict":"prohibited","zones":[{"verdict":"no"}],"dataset":{"id":"a","version":"d@1"},"rulebook":{"version":"r@2"}}"#);
+        assert_eq!(plain.verdict.as_deref(), Some("prohibited"));
+        assert_eq!(plain.dataset.and_then(|d| d.version).as_deref(), Some("d@1"));
+        assert_eq!(plain.rulebook.and_then(|d| d.version).as_deref(), Some("r@2"));
+        let upload = Indexed::of(r#"{"id":"y","features":[],"whole":{"verdict":"restricted","dataset":{"version":"d@3"},"rulebook":{"version":"r@4"}}}"#);
+        assert_eq!(upload.verdict.as_deref(), Some("restricted"));
+        assert_eq!(upload.dataset.and_then(|d| d.version).as_deref(), Some("d@3"));
+        assert_eq!(upload.rulebook.and_then(|d| d.version).as_deref(), Some("r@4"));
+        assert!(Indexed::of("not json").verdict.is_none());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::{AppState, Client};
-use crate::audit::{self, AuditRecord};
+use crate::audit::{self, AuditRecord, NewRecord};
 use axum::Extension;
 use serde::Serialize;
 use crate::assess::{AssessOptions, Assessment, Engine};
@@ -195,16 +195,15 @@ pub(super) async fn record<T: Serialize>(
         return Ok(None);
     }
     let id = audit::new_id();
-    let body = serde_json::to_vec(&WithId { id: &id, answer }).map_err(|e| internal("cannot serialise the answer", e))?;
-    let assessment: Value = serde_json::from_slice(&body).map_err(|e| internal("cannot re-read the answer", e))?;
-    let rec = AuditRecord { id: id.clone(), recorded_at: audit::now_rfc3339(), client: client.map(|c| c.0.clone()), request, site, assessment };
+    let body = serde_json::to_string(&WithId { id: &id, answer }).map_err(|e| internal("cannot serialise the answer", e))?;
+    let rec = NewRecord { id: id.clone(), recorded_at: audit::now_rfc3339(), client: client.map(|c| c.0.clone()), request, site, assessment_json: body.clone() };
     state.audit.record(rec).await.map_err(|e| {
         tracing::error!(error = %e, "assessment not recorded: answered 503");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit-unavailable", "Audit trail unavailable",
             "the assessment could not be recorded in the audit trail, so it is not given; retry later",
             "评估结果无法写入审计记录，因此未予返回；请稍后重试。")
     })?;
-    Ok(Some((id, body)))
+    Ok(Some((id, body.into_bytes())))
 }
 
 /// A JSON body already serialised.
