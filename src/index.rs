@@ -1,9 +1,11 @@
 //! Spatial index over all zones and the exact predicates behind a verdict.
 //!
 //! The R-tree holds one entry per polygon *part*, never a whole multipolygon, so a query only runs exact predicates
-//! on parts whose bounding box it touches. Each part also carries a y-stripe segment index ([`SegIndex`]), so the
-//! point-in-polygon test, distances and clipping read only the few segments near the query: their cost does not grow
-//! with the part's vertex count, and nothing is copied or allocated on the point path. Semantics follow `geo`:
+//! on parts whose bounding box it touches (point lookups read the same part boxes from a uniform grid of candidate
+//! lists instead, which is cheaper than descending the tree). Each part also carries a segment index ([`SegIndex`]:
+//! a coarse inside/outside/boundary cell grid over y-stripes of segments), so the point-in-polygon test, distances
+//! and clipping read only the few segments near the query: their cost does not grow with the part's vertex count,
+//! and nothing is copied or allocated on the point path. Semantics follow `geo`:
 //! - point in polygon counts the **boundary as inside** (`Intersects`): a site on a zone's edge is in the zone, the
 //!   cautious reading for a permit;
 //! - areas are geodesic (Karney) on the WGS84 ellipsoid, in m² (CGCS2000's ellipsoid differs from it by 0.1 mm in
@@ -221,7 +223,8 @@ impl ZoneIndex {
         ZoneIndex { zones, tree: RTree::bulk_load(entries), segs, bboxes, extents, cells }
     }
 
-    /// Heap bytes of the segment indexes (for the memory report of the scale benchmark).
+    /// Heap bytes of the segment indexes, their cell grids and the point-lookup grid (for the memory report of the
+    /// scale benchmark).
     pub fn segment_index_bytes(&self) -> usize {
         self.segs.iter().flatten().map(SegIndex::heap_bytes).sum::<usize>() + self.cells.heap_bytes()
     }

@@ -10,6 +10,9 @@
 //! each ring as one contiguous `Vec<Coord>`), so memory grows by about 4–8 bytes per vertex, not by a second copy.
 //! Queries allocate nothing.
 //!
+//! A coarse cell grid over the part's box (up to 64 × 64 cells, 2 bits each: outside / inside / boundary) answers
+//! most point tests with one read; only a point in a boundary cell reads its stripe.
+//!
 //! Predicates are exact: orientation uses `robust::orient2d` (Shewchuk's adaptive predicate, the one geo uses), and
 //! a point on any edge, outer or hole, counts as inside, as `geo`'s `Intersects` does.
 
