@@ -1,9 +1,11 @@
 //! Spatial index over all zones and the exact predicates behind a verdict.
 //!
 //! The R-tree holds one entry per polygon *part*, never a whole multipolygon, so a query only runs exact predicates
-//! on parts whose bounding box it touches. Each part also carries a y-stripe segment index ([`SegIndex`]), so the
-//! point-in-polygon test, distances and clipping read only the few segments near the query: their cost does not grow
-//! with the part's vertex count, and nothing is copied or allocated on the point path. Semantics follow `geo`:
+//! on parts whose bounding box it touches (point lookups read the same part boxes from a uniform grid of candidate
+//! lists instead, which is cheaper than descending the tree). Each part also carries a segment index ([`SegIndex`]:
+//! a coarse inside/outside/boundary cell grid over y-stripes of segments), so the point-in-polygon test, distances
+//! and clipping read only the few segments near the query: their cost does not grow with the part's vertex count,
+//! and nothing is copied or allocated on the point path. Semantics follow `geo`:
 //! - point in polygon counts the **boundary as inside** (`Intersects`): a site on a zone's edge is in the zone, the
 //!   cautious reading for a permit;
 //! - areas are geodesic (Karney) on the WGS84 ellipsoid, in m² (CGCS2000's ellipsoid differs from it by 0.1 mm in
@@ -88,6 +90,95 @@ pub struct ZoneIndex {
     /// coverage message or a boundary distance would) costs milliseconds at provincial scale.
     bboxes: Vec<Option<Rect<f64>>>,
     extents: Vec<(ZoneKind, Rect<f64>)>,
+    /// Candidate parts per cell of a uniform grid over all parts, for point lookups.
+    cells: PartCells,
+}
+
+/// A uniform grid over the extent of all parts, each cell listing the parts whose bounding box meets it (in
+/// (zone, part) order): a point lookup reads one cell's short list instead of descending the R-tree.
+struct PartCells {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    inv_w: f64,
+    inv_h: f64,
+    nx: usize,
+    ny: usize,
+    /// `items[starts[c]..starts[c + 1]]` index `parts` for cell `c`.
+    starts: Vec<u32>,
+    items: Vec<u32>,
+    /// Every part's box `[x0, y0, x1, y1]`, zone and part number, in (zone, part) order.
+    parts: Vec<([f64; 4], u32, u32)>,
+}
+
+/// Grid cells per part (memory: 4 bytes per cell plus 4 per listed part).
+const CELLS_PER_PART: f64 = 4.0;
+
+impl PartCells {
+    fn new(entries: &[PartEntry]) -> PartCells {
+        let parts: Vec<([f64; 4], u32, u32)> = entries
+            .iter()
+            .map(|e| ([e.env.lower()[0], e.env.lower()[1], e.env.upper()[0], e.env.upper()[1]], e.zone as u32, e.part as u32))
+            .collect();
+        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for (r, _, _) in &parts {
+            b = [b[0].min(r[0]), b[1].min(r[1]), b[2].max(r[2]), b[3].max(r[3])];
+        }
+        if parts.is_empty() {
+            return PartCells { x0: 0.0, y0: 0.0, x1: -1.0, y1: -1.0, inv_w: 0.0, inv_h: 0.0, nx: 1, ny: 1, starts: vec![0, 0], items: vec![], parts };
+        }
+        let (w, h) = ((b[2] - b[0]).max(1e-9), (b[3] - b[1]).max(1e-9));
+        let cells = (CELLS_PER_PART * parts.len() as f64).clamp(1.0, (1u32 << 22) as f64);
+        let nx = (cells * w / h).sqrt().round().clamp(1.0, 4096.0) as usize;
+        let ny = (cells * h / w).sqrt().round().clamp(1.0, 4096.0) as usize;
+        let (inv_w, inv_h) = (nx as f64 / w, ny as f64 / h);
+        // A box's cells, grown by one cell's rounding: a point's computed cell always lists every part whose box
+        // holds it (each candidate's box is then tested exactly).
+        let span = |lo: f64, hi: f64, o: f64, inv: f64, n: usize| {
+            let c = |v: f64| (((v - o) * inv).floor().max(0.0) as usize).min(n - 1);
+            (c(lo - 1e-9 / inv), c(hi + 1e-9 / inv))
+        };
+        let mut starts = vec![0u32; nx * ny + 1];
+        let each = |f: &mut dyn FnMut(usize, usize)| {
+            for (k, (r, _, _)) in parts.iter().enumerate() {
+                let (cx0, cx1) = span(r[0], r[2], b[0], inv_w, nx);
+                let (cy0, cy1) = span(r[1], r[3], b[1], inv_h, ny);
+                for cy in cy0..=cy1 {
+                    for cx in cx0..=cx1 {
+                        f(cy * nx + cx, k);
+                    }
+                }
+            }
+        };
+        each(&mut |c, _| starts[c + 1] += 1);
+        for c in 0..nx * ny {
+            starts[c + 1] += starts[c];
+        }
+        let mut fill = starts.clone();
+        let mut items = vec![0u32; starts[nx * ny] as usize];
+        each(&mut |c, k| {
+            items[fill[c] as usize] = k as u32;
+            fill[c] += 1;
+        });
+        PartCells { x0: b[0], y0: b[1], x1: b[2], y1: b[3], inv_w, inv_h, nx, ny, starts, items, parts }
+    }
+
+    /// The parts whose box may hold `p` (a superset: callers test each box).
+    #[inline]
+    fn at(&self, p: Coord<f64>) -> &[u32] {
+        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+            return &[];
+        }
+        let cx = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
+        let cy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
+        let c = cy * self.nx + cx;
+        &self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
+    }
+
+    fn heap_bytes(&self) -> usize {
+        4 * (self.starts.capacity() + self.items.capacity()) + std::mem::size_of::<([f64; 4], u32, u32)>() * self.parts.capacity()
+    }
 }
 
 /// A candidate zone's geometry near a query rectangle: the parts clipped to the rectangle, plus whether some part's
@@ -99,7 +190,7 @@ struct Clipped {
 
 impl ZoneIndex {
     pub fn new(zones: Vec<Zone>) -> ZoneIndex {
-        let entries: Vec<PartEntry> = zones
+        let mut entries: Vec<PartEntry> = zones
             .iter()
             .enumerate()
             .flat_map(|(zi, z)| {
@@ -127,12 +218,15 @@ impl ZoneIndex {
                 None => extents.push((z.kind(), *b)),
             }
         }
-        ZoneIndex { zones, tree: RTree::bulk_load(entries), segs, bboxes, extents }
+        entries.sort_by_key(|e| (e.zone, e.part));
+        let cells = PartCells::new(&entries);
+        ZoneIndex { zones, tree: RTree::bulk_load(entries), segs, bboxes, extents, cells }
     }
 
-    /// Heap bytes of the segment indexes (for the memory report of the scale benchmark).
+    /// Heap bytes of the segment indexes, their cell grids and the point-lookup grid (for the memory report of the
+    /// scale benchmark).
     pub fn segment_index_bytes(&self) -> usize {
-        self.segs.iter().flatten().map(SegIndex::heap_bytes).sum()
+        self.segs.iter().flatten().map(SegIndex::heap_bytes).sum::<usize>() + self.cells.heap_bytes()
     }
 
     pub fn zones(&self) -> &[Zone] {
@@ -163,14 +257,21 @@ impl ZoneIndex {
     /// for callers that look up many points.
     pub fn zones_at_into(&self, p: Point<f64>, out: &mut Vec<ZoneId>) {
         out.clear();
-        for e in self.tree.locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()])) {
-            if self.segs[e.zone][e.part].covers(self.part(e), p.0) {
-                out.push(e.zone);
+        let p = p.0;
+        // Candidates come in (zone, part) order: the zones found are sorted, a zone's second part is skipped.
+        for &k in self.cells.at(p) {
+            let (b, zone, part) = &self.cells.parts[k as usize];
+            if !(p.x >= b[0] && p.x <= b[2] && p.y >= b[1] && p.y <= b[3]) {
+                continue;
             }
-        }
-        if out.len() > 1 {
-            out.sort_unstable();
-            out.dedup();
+            let zone = *zone as usize;
+            if out.last() == Some(&zone) {
+                continue;
+            }
+            let part = *part as usize;
+            if self.segs[zone][part].covers(&self.zones[zone].geometry.0[part], p) {
+                out.push(zone);
+            }
         }
     }
 

@@ -643,8 +643,14 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// is represented by the content that was loaded from it, so the version still changes when its data changes.
 fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones: &[Zone]) -> Result<String, IngestError> {
     let mut h = Sha256::new();
-    let read = |p: &Path| std::fs::read(p).map_err(|source| IngestError::Hash { path: p.to_path_buf(), source });
-    h.update(read(manifest_path)?);
+    // Streamed: reading a whole source into memory would add its size (117 MiB for the henan GeoPackage) to the
+    // load's peak RSS, on top of the zones already loaded.
+    let read = |h: &mut Sha256, p: &Path| {
+        let err = |source| IngestError::Hash { path: p.to_path_buf(), source };
+        let mut f = std::fs::File::open(p).map_err(err)?;
+        std::io::copy(&mut f, h).map_err(err).map(|_| ())
+    };
+    read(&mut h, manifest_path)?;
     let mut hashed = std::collections::BTreeSet::new();
     for spec in &manifest.layers {
         let Some(path) = spec.local_path(dir) else {
@@ -661,7 +667,7 @@ fn dataset_version(manifest: &Manifest, manifest_path: &Path, dir: &Path, zones:
         for f in source_files(&path) {
             if hashed.insert(f.clone()) {
                 h.update(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
-                h.update(read(&f)?);
+                read(&mut h, &f)?;
             }
         }
     }

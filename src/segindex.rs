@@ -10,6 +10,9 @@
 //! each ring as one contiguous `Vec<Coord>`), so memory grows by about 4–8 bytes per vertex, not by a second copy.
 //! Queries allocate nothing.
 //!
+//! A coarse cell grid over the part's box (up to 64 × 64 cells, 2 bits each: outside / inside / boundary) answers
+//! most point tests with one read; only a point in a boundary cell reads its stripe.
+//!
 //! Predicates are exact: orientation uses `robust::orient2d` (Shewchuk's adaptive predicate, the one geo uses), and
 //! a point on any edge, outer or hole, counts as inside, as `geo`'s `Intersects` does.
 
@@ -35,6 +38,8 @@ pub struct SegIndex {
     /// Bounding box `[x0, y0, x1, y1]` of each run of `CHUNK` consecutive segments (global numbering): a nearest-edge
     /// search skips whole runs that cannot hold a nearer edge, in the walk's own order.
     chunks: Vec<[f64; 4]>,
+    /// Coarse cell grid over the part's box: most points are answered by one 2-bit read.
+    grid: Grid,
 }
 
 /// Segments per chunk box (memory: 32 bytes per chunk, about 1 byte per vertex).
@@ -74,7 +79,17 @@ impl SegIndex {
         ring_starts.push(total);
         let n = total as usize;
         if n == 0 || !y0.is_finite() {
-            return SegIndex { y0: 0.0, y1: -1.0, inv_h: 0.0, stripes: 1, starts: vec![0, 0], segs: vec![], ring_starts, chunks: vec![] };
+            return SegIndex {
+                y0: 0.0,
+                y1: -1.0,
+                inv_h: 0.0,
+                stripes: 1,
+                starts: vec![0, 0],
+                segs: vec![],
+                ring_starts,
+                chunks: vec![],
+                grid: Grid::none(),
+            };
         }
         // Segments spanning many stripes are listed in each: bound the total at about MAX_ENTRIES_PER_SEGMENT
         // entries per segment, so a spiky or mostly vertical polygon cannot blow the index up.
@@ -117,7 +132,8 @@ impl SegIndex {
                 fill[s] += 1;
             }
         });
-        let mut idx = SegIndex { y0, y1, inv_h, stripes: stripes as u32, starts, segs, ring_starts, chunks: vec![] };
+        let mut idx =
+            SegIndex { y0, y1, inv_h, stripes: stripes as u32, starts, segs, ring_starts, chunks: vec![], grid: Grid::none() };
         idx.chunks = (0..n.div_ceil(CHUNK))
             .map(|c| {
                 let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
@@ -128,6 +144,7 @@ impl SegIndex {
                 b
             })
             .collect();
+        idx.grid = Grid::build(&idx, poly);
         idx
     }
 
@@ -149,7 +166,9 @@ impl SegIndex {
 
     /// Heap bytes of the index (for memory reports).
     pub fn heap_bytes(&self) -> usize {
-        4 * (self.starts.capacity() + self.segs.capacity() + self.ring_starts.capacity()) + 32 * self.chunks.capacity()
+        4 * (self.starts.capacity() + self.segs.capacity() + self.ring_starts.capacity())
+            + 32 * self.chunks.capacity()
+            + self.grid.cells.capacity()
     }
 
     fn stripe(&self, y: f64) -> usize {
@@ -173,6 +192,18 @@ impl SegIndex {
     /// Point in polygon, boundary included (any ring's edge counts as inside). `poly` must be the polygon the index
     /// was built from.
     pub fn covers(&self, poly: &Polygon<f64>, p: Coord<f64>) -> bool {
+        if !(p.y >= self.y0 && p.y <= self.y1) {
+            return false;
+        }
+        match self.grid.at(p) {
+            OUTSIDE => false,
+            INSIDE => true,
+            _ => self.stripe_covers(poly, p),
+        }
+    }
+
+    /// [`SegIndex::covers`] by the stripe alone (the grid's boundary cells, and the grid's own construction).
+    fn stripe_covers(&self, poly: &Polygon<f64>, p: Coord<f64>) -> bool {
         if !(p.y >= self.y0 && p.y <= self.y1) {
             return false;
         }
@@ -243,6 +274,138 @@ impl SegIndex {
         // segments_in has no early exit; the check below keeps the work small once found.
         self.segments_in(poly, rect, |_, _| found = true);
         found
+    }
+}
+
+/// Cell states of a [`Grid`], two bits each.
+const OUTSIDE: u8 = 0;
+const INSIDE: u8 = 1;
+const BOUNDARY: u8 = 2;
+/// Cells per segment the grid may use (2 bits each: a quarter of a byte per cell), and the most per side.
+const CELLS_PER_SEGMENT: usize = 2;
+const MAX_CELLS_PER_SIDE: usize = 64;
+/// How close (in cells) a segment must come to a cell for the cell to count as boundary. Cell coordinates carry
+/// rounding errors near 1e-13 cells (cells are never narrower than [`MIN_CELL`] times the coordinates' magnitude), so
+/// a point whose computed cell is `c` truly lies within `c` grown by far less than this margin.
+const MARGIN: f64 = 1e-3;
+const MIN_CELL: f64 = 1e-8;
+
+/// A coarse grid over a part's bounding box (up to 64 × 64 cells, about two per segment), each cell marked outside,
+/// inside or boundary. A cell is boundary when any segment of any ring comes within [`MARGIN`] of it, so every
+/// other cell, grown by the margin, holds no boundary point and has one state throughout: the state of its centre,
+/// found at load by the exact stripe test. A lookup then reads one cell, and runs the stripe test only in boundary
+/// cells. States are exact, not approximate: a point on an edge is always in a boundary cell.
+#[derive(Debug, Clone)]
+struct Grid {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    /// Cells per degree in x and y.
+    inv_w: f64,
+    inv_h: f64,
+    nx: u32,
+    ny: u32,
+    /// Row-major, four cells per byte (cell `k` in bits `2 * (k % 4)`).
+    cells: Vec<u8>,
+}
+
+impl Grid {
+    fn none() -> Grid {
+        Grid { x0: 0.0, y0: 0.0, x1: -1.0, inv_w: 0.0, inv_h: 0.0, nx: 0, ny: 0, cells: vec![] }
+    }
+
+    /// The state of the cell holding `p` (`p.y` within the part's y-range), or BOUNDARY without a grid.
+    #[inline]
+    fn at(&self, p: Coord<f64>) -> u8 {
+        if self.nx == 0 {
+            return BOUNDARY;
+        }
+        if !(p.x >= self.x0 && p.x <= self.x1) {
+            return OUTSIDE;
+        }
+        let cx = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx as usize - 1);
+        let cy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny as usize - 1);
+        let k = cy * self.nx as usize + cx;
+        (self.cells[k >> 2] >> (2 * (k & 3))) & 3
+    }
+
+    fn set(&mut self, k: usize, v: u8) {
+        let b = &mut self.cells[k >> 2];
+        *b = (*b & !(3 << (2 * (k & 3)))) | (v << (2 * (k & 3)));
+    }
+
+    fn get(&self, k: usize) -> u8 {
+        (self.cells[k >> 2] >> (2 * (k & 3))) & 3
+    }
+
+    fn build(idx: &SegIndex, poly: &Polygon<f64>) -> Grid {
+        let n = *idx.ring_starts.last().unwrap_or(&0) as usize;
+        let Some(b) = idx.chunks.iter().copied().reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        else {
+            return Grid::none();
+        };
+        let (w, h) = (b[2] - b[0], b[3] - b[1]);
+        let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        if !(w > MIN_CELL * scale && h > MIN_CELL * scale) || n < 4 {
+            return Grid::none();
+        }
+        // About CELLS_PER_SEGMENT cells per segment, shaped like the box, at most MAX_CELLS_PER_SIDE a side and
+        // never narrower than MIN_CELL times the coordinates.
+        let cells = (CELLS_PER_SEGMENT * n) as f64;
+        let side = |a: f64, o: f64| ((cells * a / o).sqrt().round().clamp(1.0, MAX_CELLS_PER_SIDE as f64)).min((a / (MIN_CELL * scale)).floor()).max(1.0);
+        let (nx, ny) = (side(w, h) as usize, side(h, w) as usize);
+        let mut g = Grid {
+            x0: b[0],
+            y0: b[1],
+            x1: b[2],
+            inv_w: nx as f64 / w,
+            inv_h: ny as f64 / h,
+            nx: nx as u32,
+            ny: ny as u32,
+            cells: vec![0u8; (nx * ny).div_ceil(4)],
+        };
+        // Boundary cells: every cell that a segment, in cell coordinates, comes within MARGIN of.
+        let last_x = nx as f64 - 1.0;
+        let last_y = ny as f64 - 1.0;
+        let cell = |v: f64, last: f64| v.floor().clamp(0.0, last) as usize;
+        for r in 0..=idx.ring_starts.len().saturating_sub(2) {
+            for w in ring(poly, r).0.windows(2) {
+                let (ax, ay) = ((w[0].x - g.x0) * g.inv_w, (w[0].y - g.y0) * g.inv_h);
+                let (bx, by) = ((w[1].x - g.x0) * g.inv_w, (w[1].y - g.y0) * g.inv_h);
+                let (ylo, yhi) = minmax(ay, by);
+                for row in cell(ylo - MARGIN, last_y)..=cell(yhi + MARGIN, last_y) {
+                    // The segment's x-range within the row's band, grown by the margin.
+                    let (lo, hi) = ((row as f64 - MARGIN).max(ylo), (row as f64 + 1.0 + MARGIN).min(yhi));
+                    let x_at = |y: f64| if by == ay { ax } else { ax + ((y - ay) / (by - ay)).clamp(0.0, 1.0) * (bx - ax) };
+                    let (xa, xb) = if by == ay { minmax(ax, bx) } else { minmax(x_at(lo), x_at(hi)) };
+                    for c in cell(xa - MARGIN, last_x)..=cell(xb + MARGIN, last_x) {
+                        g.set(row * nx + c, BOUNDARY);
+                    }
+                }
+            }
+        }
+        // Every other cell: runs of non-boundary cells along a row share one state (their union is connected and
+        // holds no boundary point), that of the first cell's centre.
+        for row in 0..ny {
+            let mut state = None;
+            for c in 0..nx {
+                let k = row * nx + c;
+                if g.get(k) == BOUNDARY {
+                    state = None;
+                    continue;
+                }
+                let s = *state.get_or_insert_with(|| {
+                    let centre = Coord { x: g.x0 + (c as f64 + 0.5) / g.inv_w, y: g.y0 + (row as f64 + 0.5) / g.inv_h };
+                    if idx.stripe_covers(poly, centre) {
+                        INSIDE
+                    } else {
+                        OUTSIDE
+                    }
+                });
+                g.set(k, s);
+            }
+        }
+        g
     }
 }
 
@@ -324,7 +487,8 @@ pub fn clip_ring(ring: &[Coord<f64>], [x0, y0, x1, y1]: [f64; 4]) -> Vec<Coord<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{polygon, Intersects, Point};
+    use geo::{polygon, BoundingRect, Intersects, Point};
+    use std::f64::consts::TAU;
 
     fn star(n: usize, holes: bool) -> Polygon<f64> {
         let ring = |r0: f64, n: usize| -> LineString<f64> {
@@ -364,6 +528,122 @@ mod tests {
                 }
             }
         }
+    }
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Compares `covers` with geo's `Intersects` on random points of the part's box (and a little beyond), on every
+    /// cell border and cell corner of its grid, on the vertices and edge midpoints of every ring, and on points of
+    /// each cell's border lines where the rings cross them.
+    fn check_against_geo(poly: &Polygon<f64>, seed: u64, random: usize) -> usize {
+        let idx = SegIndex::new(poly);
+        let g = &idx.grid;
+        let mut rng = Lcg(seed);
+        let mut boundary_cells = 0;
+        let check = |p: Coord<f64>| assert_eq!(idx.covers(poly, p), poly.intersects(&Point(p)), "{p:?}");
+        let Some(b) = poly.bounding_rect() else { return 0 };
+        let (w, h) = (b.width(), b.height());
+        for _ in 0..random {
+            check(Coord { x: b.min().x - 0.05 * w + 1.1 * w * rng.next(), y: b.min().y - 0.05 * h + 1.1 * h * rng.next() });
+        }
+        if g.nx > 0 {
+            for k in 0..(g.nx * g.ny) as usize {
+                boundary_cells += usize::from(g.get(k) == BOUNDARY);
+            }
+            // Cell borders, exactly as the grid computes them, and their float neighbours.
+            let xs: Vec<f64> = (0..=g.nx).map(|c| g.x0 + c as f64 / g.inv_w).collect();
+            let ys: Vec<f64> = (0..=g.ny).map(|r| g.y0 + r as f64 / g.inv_h).collect();
+            for (i, &x) in xs.iter().enumerate() {
+                for (j, &y) in ys.iter().enumerate() {
+                    check(Coord { x, y });
+                    if (i + j) % 5 == 0 {
+                        for (dx, dy) in [(1e-15, 0.0), (-1e-15, 0.0), (0.0, 1e-15), (0.0, -1e-15)] {
+                            check(Coord { x: x + dx * x.abs(), y: y + dy * y.abs() });
+                        }
+                    }
+                }
+                for _ in 0..4 {
+                    check(Coord { x, y: b.min().y + h * rng.next() });
+                }
+            }
+            for &y in &ys {
+                for _ in 0..4 {
+                    check(Coord { x: b.min().x + w * rng.next(), y });
+                }
+            }
+        }
+        for l in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            for wdw in l.0.windows(2) {
+                check(wdw[0]);
+                let t = rng.next();
+                check(Coord { x: wdw[0].x + t * (wdw[1].x - wdw[0].x), y: wdw[0].y + t * (wdw[1].y - wdw[0].y) });
+                check(Coord { x: (wdw[0].x + wdw[1].x) / 2.0, y: (wdw[0].y + wdw[1].y) / 2.0 });
+            }
+        }
+        boundary_cells
+    }
+
+    #[test]
+    fn grid_agrees_with_geo_on_henan_like_shapes() {
+        let henan = crate::synth::Preset::named("henan").expect("preset");
+        let mut rng = Lcg(3);
+        for k in 0..3 {
+            // Control units: four shared fractal edges of ~520 vertices each.
+            let ring = crate::synth::unit_ring(&henan, 1, 3 + 7 * k, 5 + 3 * k);
+            let unit = Polygon::new(LineString::from(ring), vec![]);
+            let boundary = check_against_geo(&unit, 11 + k as u64, 5_000);
+            let idx = SegIndex::new(&unit);
+            assert!(idx.grid.nx >= 32 && idx.grid.ny >= 32, "{}×{}", idx.grid.nx, idx.grid.ny);
+            assert!(boundary < (idx.grid.nx * idx.grid.ny) as usize / 2, "{boundary} boundary cells");
+            // Red-line patches with a hole, and nested water-source stars.
+            let c = (113.0 + rng.next(), 33.0 + rng.next());
+            let (p1, p2, p3) = (rng.next() * 9.0, rng.next() * 9.0, 3.0 + (rng.next() * 20.0).floor());
+            let outer = crate::synth::star(c, 600, &|t| 2_000.0 * (0.75 + 0.2 * (TAU * p3 * t + p1).sin() + 0.05 * (TAU * 97.0 * t + p2).sin()));
+            let mut hole = crate::synth::star(c, 100, &|t| 500.0 * (0.8 + 0.2 * (TAU * 5.0 * t + p2).sin()));
+            hole.reverse();
+            check_against_geo(&Polygon::new(LineString::from(outer), vec![LineString::from(hole)]), 17 + k as u64, 5_000);
+        }
+    }
+
+    #[test]
+    fn grid_agrees_with_geo_on_slivers_axis_aligned_and_degenerate_parts() {
+        let shapes: Vec<Polygon<f64>> = vec![
+            // Thin slivers, diagonal and axis-aligned, far thinner than a cell.
+            polygon![(x: 113.0, y: 33.0), (x: 113.5, y: 33.5), (x: 113.5, y: 33.500001), (x: 113.0, y: 33.0)],
+            polygon![(x: 113.0, y: 33.0), (x: 113.6, y: 33.0), (x: 113.6, y: 33.0000001), (x: 113.0, y: 33.0000001), (x: 113.0, y: 33.0)],
+            // A comb: long axis-aligned teeth whose edges lie on cell borders.
+            {
+                let mut v = vec![(0.0, 0.0)];
+                for k in 0..16 {
+                    let x = k as f64;
+                    v.extend([(x, 10.0), (x + 0.5, 10.0), (x + 0.5, 1.0), (x + 1.0, 1.0)]);
+                }
+                v.extend([(16.0, 0.0), (0.0, 0.0)]);
+                Polygon::new(LineString::from(v), vec![])
+            },
+            // A square with a square hole, edges on cell borders.
+            Polygon::new(
+                LineString::from(vec![(0.0, 0.0), (8.0, 0.0), (8.0, 8.0), (0.0, 8.0), (0.0, 0.0)]),
+                vec![LineString::from(vec![(2.0, 2.0), (2.0, 6.0), (6.0, 6.0), (6.0, 2.0), (2.0, 2.0)])],
+            ),
+            // Degenerate: collinear, a repeated point, a tiny part, too few points.
+            polygon![(x: 113.0, y: 33.0), (x: 113.1, y: 33.1), (x: 113.2, y: 33.2), (x: 113.0, y: 33.0)],
+            polygon![(x: 113.0, y: 33.0), (x: 113.0, y: 33.0), (x: 113.0, y: 33.0), (x: 113.0, y: 33.0)],
+            polygon![(x: 113.0, y: 33.0), (x: 113.0 + 1e-12, y: 33.0), (x: 113.0, y: 33.0 + 1e-12), (x: 113.0, y: 33.0)],
+            Polygon::new(LineString::from(vec![(113.0, 33.0), (113.1, 33.0)]), vec![]),
+            Polygon::new(LineString::new(vec![]), vec![]),
+        ];
+        for (k, s) in shapes.iter().enumerate() {
+            check_against_geo(s, 100 + k as u64, 5_000);
+        }
+        // A star of 1,000 vertices with a hole, from the existing test.
+        check_against_geo(&star(1000, true), 7, 20_000);
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn edge(p: &Preset, seed: u64, kind: u64, i: usize, j: usize, a: (f64, f64), b: 
 }
 
 /// The ring of unit (i, j): bottom edge, right edge, top edge reversed, left edge reversed.
-fn unit_ring(p: &Preset, seed: u64, i: usize, j: usize) -> Vec<(f64, f64)> {
+pub(crate) fn unit_ring(p: &Preset, seed: u64, i: usize, j: usize) -> Vec<(f64, f64)> {
     let n = p.edge_vertices.max(1);
     let (c00, c10, c11, c01) = (corner(p, seed, i, j), corner(p, seed, i + 1, j), corner(p, seed, i + 1, j + 1), corner(p, seed, i, j + 1));
     let mut ring = Vec::with_capacity(4 * n + 1);
@@ -245,7 +245,7 @@ fn deg_per_m(lat: f64) -> (f64, f64) {
     (1.0 / (m_per_deg * lat.to_radians().cos()), 1.0 / m_per_deg)
 }
 
-fn star(centre: (f64, f64), n: usize, radius_m: &dyn Fn(f64) -> f64) -> Vec<(f64, f64)> {
+pub(crate) fn star(centre: (f64, f64), n: usize, radius_m: &dyn Fn(f64) -> f64) -> Vec<(f64, f64)> {
     let (kx, ky) = deg_per_m(centre.1);
     let mut ring: Vec<(f64, f64)> = (0..n)
         .map(|k| {
