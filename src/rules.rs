@@ -271,7 +271,9 @@ pub struct EvalContext<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TestResult {
     Holds,
-    Fails(String),
+    /// The fact is stated and the test fails. Why, in words, is [`Rulebook::describe_failure`]: written only where
+    /// an answer shows it (a rule's reason), not for every failed exception or derivation test.
+    Fails,
     Missing(String),
 }
 
@@ -491,11 +493,11 @@ impl Rulebook {
         };
         match holds {
             Some(true) => TestResult::Holds,
-            _ => TestResult::Fails(self.describe_failure(t, value)),
+            _ => TestResult::Fails,
         }
     }
 
-    fn describe_failure(&self, t: &Test, value: &FactValue) -> String {
+    pub fn describe_failure(&self, t: &Test, value: &FactValue) -> String {
         let what = if let Some(e) = t.equals {
             format!("needs {} = {}", t.fact, FactValue::Bool(e))
         } else if let Some(l) = &t.one_of {
@@ -590,7 +592,8 @@ impl Rulebook {
         for t in &rule.when {
             match self.test(t, ctx) {
                 TestResult::Holds => {}
-                TestResult::Fails(why) => {
+                TestResult::Fails => {
+                    let why = ctx.facts.get(&t.fact).map(|v| self.describe_failure(t, v)).unwrap_or_default();
                     return Evaluation { outcome: Outcome::NotTriggered, reason: Some(why), missing: vec![], exceptions_not_claimed: vec![] }
                 }
                 TestResult::Missing(f) => {
@@ -612,7 +615,7 @@ impl Rulebook {
                         unclaimed.push(f)
                     }
                 }
-                TestResult::Fails(_) => {}
+                TestResult::Fails => {}
             }
         }
         if !missing.is_empty() && rule.claim {
