@@ -350,9 +350,23 @@ impl Engine {
         };
 
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
-        let nearby = self
-            .index
-            .nearby_where(site, options.nearby_radius_m, &exclude, |z| z.kind() != ZoneKind::ControlUnit)
+        // No nearby control units: they tile the territory. For a point, the nearby list comes from proximity's
+        // candidate query and edge searches (the same distances, one search instead of two).
+        let not_unit = |z: &Zone| z.kind() != ZoneKind::ControlUnit;
+        let (near, nearby) = match site {
+            Site::Point(_) => crate::proximity::near_and_nearby(
+                &self.index,
+                &self.rulebook.proximity,
+                site,
+                &exclude,
+                Some((options.nearby_radius_m, &not_unit)),
+            ),
+            _ => (
+                crate::proximity::near(&self.index, &self.rulebook.proximity, site, &exclude),
+                self.index.nearby_where(site, options.nearby_radius_m, &exclude, not_unit),
+            ),
+        };
+        let nearby = nearby
             .into_iter()
             .map(|n| NearbyZone::new(self.parts.zones[n.zone].zref.clone(), n.distance_m))
             .collect();
@@ -394,7 +408,7 @@ impl Engine {
             questions,
             nearby,
             nearby_radius_m: options.nearby_radius_m,
-            proximity: self.proximity(site, &exclude),
+            proximity: self.proximity_zones(near),
             warnings,
             dataset: Shared(self.dataset.clone()),
             rulebook: self.parts.rulebook.clone(),
@@ -447,8 +461,11 @@ impl Engine {
     /// Zones near the site by the rulebook's proximity bands (geodesic distances), nearest first; see
     /// [`crate::proximity`].
     pub fn proximity(&self, site: &Site, touching: &[ZoneId]) -> Vec<ProximityZone> {
-        crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching)
-            .into_iter()
+        self.proximity_zones(crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching))
+    }
+
+    fn proximity_zones(&self, near: Vec<crate::proximity::Near>) -> Vec<ProximityZone> {
+        near.into_iter()
             .map(|n| ProximityZone {
                 zone: self.parts.zones[n.zone].zref.clone(),
                 distance_m: (n.distance_m * 10.0).round() / 10.0,

@@ -15,7 +15,8 @@
 //! Candidates come from the R-tree: the site's bounding box grown by the largest band, then exact distances on the
 //! parts whose boxes meet it — never a scan of all zones.
 
-use crate::index::{IndexedPart, LocalFrame, Site, ZoneId, ZoneIndex};
+use crate::index::{IndexedPart, LocalFrame, Nearby, Site, ZoneId, ZoneIndex};
+use crate::zone::Zone;
 use crate::zone::ZoneKind;
 use geo::{Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
 use serde::{Deserialize, Serialize};
@@ -109,10 +110,27 @@ pub struct Near {
 
 /// Zones within their kind's largest band of the site, not in `exclude` (the zones it touches), nearest first.
 pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &[ZoneId]) -> Vec<Near> {
+    near_and_nearby(index, config, site, exclude, None).0
+}
+
+/// [`near`], and for a point site also the `nearby` list: the zones `keep` accepts within `radius_m`, by planar
+/// distance in the same local frame, as [`ZoneIndex::nearby_where`] returns them. Both come from one candidate query
+/// and one nearest-edge search per part: the frame, the segments and the arithmetic are those of `nearby_where`
+/// (point-to-segment squared distance, minimum over the zone's parts), so the distances are the same numbers, found
+/// without a second window search over the stripes (8 % of a point assessment). Other sites get no nearby list here.
+pub fn near_and_nearby(
+    index: &ZoneIndex,
+    config: &ProximityConfig,
+    site: &Site,
+    exclude: &[ZoneId],
+    nearby: Option<(f64, &dyn Fn(&Zone) -> bool)>,
+) -> (Vec<Near>, Vec<Nearby>) {
     let reach = config.reach_m();
-    let Some(rect) = site.bounding_rect() else { return vec![] };
-    if reach <= 0.0 {
-        return vec![];
+    let Some(rect) = site.bounding_rect() else { return (vec![], vec![]) };
+    let nearby = nearby.filter(|_| matches!(site, Site::Point(_)));
+    let search = reach.max(nearby.map_or(0.0, |(r, _)| r));
+    if search <= 0.0 {
+        return (vec![], vec![]);
     }
     let origin = rect.center();
     let frame = LocalFrame::at(origin);
@@ -120,42 +138,69 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
     let (lon_per_m, lat_per_m) = frame.degrees(1.0);
     let lon_lat = |c: Coord<f64>| Coord { x: origin.x + c.x * lon_per_m, y: origin.y + c.y * lat_per_m };
     // 1 % margin: the frame's scale is that of the box's centre, not of its edges.
-    let (dx, dy) = frame.degrees(reach * 1.01);
+    let (dx, dy) = frame.degrees(search * 1.01);
     let grown = Rect::new(Coord { x: rect.min().x - dx, y: rect.min().y - dy }, Coord { x: rect.max().x + dx, y: rect.max().y + dy });
     let local_site = frame.site(site);
+    let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
     let mut bounds = Vec::new();
+    let mut nearby_found: Vec<Nearby> = Vec::new();
     // (zone, pair in lon/lat, distance, exact): the distance is first the short-line formula's, Karney's where that
     // could change the answer (see below).
-    let mut found: Vec<(ZoneId, Coord<f64>, Coord<f64>, f64, bool)> = index
-        .indexed_parts_in_rect(grown)
-        .into_iter()
-        .filter(|(z, _)| !exclude.contains(z))
-        .filter_map(|(zone, parts)| {
-            let kind = index.zone(zone).kind();
-            let largest = *config.bands(kind).last()?;
-            let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
-            // Parts whose box is farther than the kind's largest band cannot be within it (1 % frame margin). The
-            // box comes from the R-tree entry, not from walking the part's vertices.
-            let reachable = |p: &&IndexedPart| box_distance(to_local(p.bbox.min()), to_local(p.bbox.max()), &local_site) <= largest * 1.01;
-            let (a, b) = parts
-                .iter()
-                .filter(reachable)
-                .filter_map(|p| match &local_site {
-                    // Points, the common case: only the segments near the point, read from the segment index.
-                    Site::Point(q) => nearest_on_part_with(q.0, p, &frame, &mut bounds),
-                    _ => nearest_pair(&local_site, &p.polygon.map_coords(to_local)),
-                })
-                .min_by(|x, y| x.2.total_cmp(&y.2))
-                .map(|(a, b, _)| (lon_lat(a), lon_lat(b)))?;
-            let (d, exact) = match short_geodesic(a, b) {
-                // Within the bound of a band's edge or of a 0.05 m rounding edge, only Karney's value decides.
-                Some(d) if !config.bands(kind).iter().any(|e| (d - e).abs() <= SHORT_GEODESIC_MAX_ERR_M) && !near_rounding_edge(d) => (d, false),
-                _ => (Geodesic.distance(Point(a), Point(b)), true),
+    let mut found: Vec<(ZoneId, Coord<f64>, Coord<f64>, f64, bool)> = Vec::new();
+    for (zone, parts) in index.indexed_parts_in_rect(grown) {
+        if exclude.contains(&zone) {
+            continue;
+        }
+        let z = index.zone(zone);
+        let kind = z.kind();
+        let largest = config.bands(kind).last().copied();
+        let radius = nearby.and_then(|(r, keep)| keep(z).then_some(r));
+        if largest.is_none() && radius.is_none() {
+            continue;
+        }
+        // The nearest pair by distance (the first part holding it), and for the nearby list the smallest squared
+        // distance: the same part but for ties within a rounding of the square root.
+        let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
+        let mut best_d2 = f64::INFINITY;
+        for p in &parts {
+            // Parts whose box is farther than the kind's largest band (or the nearby radius) cannot be within it
+            // (1 % frame margin). The box comes from the R-tree entry, not from walking the part's vertices.
+            let gap = box_distance(to_local(p.bbox.min()), to_local(p.bbox.max()), &local_site);
+            if !(largest.is_some_and(|l| gap <= l * 1.01) || radius.is_some_and(|r| gap <= r * 1.01)) {
+                continue;
+            }
+            let pair = match &local_site {
+                // Points, the common case: only the segments near the point, read from the segment index.
+                Site::Point(q) => nearest_on_part_with(q.0, p, &frame, &mut bounds).map(|(q, p, d2)| {
+                    best_d2 = best_d2.min(d2);
+                    (q, p, d2.sqrt())
+                }),
+                _ => nearest_pair(&local_site, &p.polygon.map_coords(to_local)),
             };
-            config.band_of(kind, d).filter(|_| d <= largest)?;
-            Some((zone, a, b, d, exact))
-        })
-        .collect();
+            if let Some(pair) = pair {
+                if best.is_none_or(|b| pair.2.total_cmp(&b.2).is_lt()) {
+                    best = Some(pair);
+                }
+            }
+        }
+        if let Some(r) = radius {
+            // A zone exactly at the radius is still within it (as in `nearby_where`).
+            if best_d2 <= r * r * (1.0 + 1e-12) + 1e-12 {
+                nearby_found.push(Nearby { zone, distance_m: best_d2.sqrt() });
+            }
+        }
+        let (Some(largest), Some((a, b, _))) = (largest, best) else { continue };
+        let (a, b) = (lon_lat(a), lon_lat(b));
+        let (d, exact) = match short_geodesic(a, b) {
+            // Within the bound of a band's edge or of a 0.05 m rounding edge, only Karney's value decides.
+            Some(d) if !config.bands(kind).iter().any(|e| (d - e).abs() <= SHORT_GEODESIC_MAX_ERR_M) && !near_rounding_edge(d) => (d, false),
+            _ => (Geodesic.distance(Point(a), Point(b)), true),
+        };
+        if config.band_of(kind, d).is_some() && d <= largest {
+            found.push((zone, a, b, d, exact));
+        }
+    }
+    nearby_found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.zone.cmp(&b.zone)));
     // Nearest first, as Karney's distances order them: two short-line distances closer than twice the formula's
     // error bound are both replaced by Karney's, so every pair left is ordered as the exact distances order it (the
     // sort is stable, so ties keep zone order as before).
@@ -175,10 +220,11 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
         }
     }
     found.sort_by(|x, y| x.3.total_cmp(&y.3));
-    found
+    let near = found
         .into_iter()
         .filter_map(|(zone, _, _, d, _)| Some(Near { zone, distance_m: d, band_m: config.band_of(index.zone(zone).kind(), d)? }))
-        .collect()
+        .collect();
+    (near, nearby_found)
 }
 
 /// Largest error of [`short_geodesic`] against Karney's geodesic, metres, with a wide margin: the unit test
@@ -276,10 +322,11 @@ fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<
 /// usually one or two, where the walk in ring order read every run until it happened on a near one.
 #[cfg(test)]
 fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Option<(Coord<f64>, Coord<f64>, f64)> {
-    nearest_on_part_with(q, part, frame, &mut Vec::new())
+    nearest_on_part_with(q, part, frame, &mut Vec::new()).map(|(q, p, d2)| (q, p, d2.sqrt()))
 }
 
-/// [`nearest_on_part`] with a caller's buffer for the run bounds (no allocation once it has grown).
+/// [`nearest_on_part`] with a caller's buffer for the run bounds (no allocation once it has grown), returning the
+/// squared distance (what the nearby list compares, as `nearby_where` does).
 fn nearest_on_part_with(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame, bounds: &mut Vec<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     use crate::segindex::CHUNK;
     use std::cell::Cell;
@@ -344,7 +391,7 @@ fn nearest_on_part_with(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame, b
             k.set(k.get() + 1);
         },
     );
-    best.get().map(|(_, p, d2)| (q, p, d2.sqrt()))
+    best.get().map(|(_, p, d2)| (q, p, d2))
 }
 
 /// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two

@@ -135,6 +135,10 @@ pub struct Test {
     /// Industry fact: the code falls under the zone's own access list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_zone_list: Option<ZoneList>,
+    /// What the test needs, in words (`needs nature in [new, rebuild]`), written once on first use: a rule's reason
+    /// quotes it in every answer where the rule does not trigger.
+    #[serde(skip)]
+    pub needs: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -498,20 +502,31 @@ impl Rulebook {
     }
 
     pub fn describe_failure(&self, t: &Test, value: &FactValue) -> String {
-        let what = if let Some(e) = t.equals {
-            format!("needs {} = {}", t.fact, FactValue::Bool(e))
-        } else if let Some(l) = &t.one_of {
-            format!("needs {} in [{}]", t.fact, l.join(", "))
-        } else if let Some(l) = &t.not_in {
-            format!("needs {} not in [{}]", t.fact, l.join(", "))
-        } else if let Some(l) = &t.in_list {
-            format!("needs {} in list {l}", t.fact)
-        } else if let Some(l) = t.in_zone_list {
-            format!("needs {} in the zone's {} list", t.fact, if l == ZoneList::Prohibited { "prohibited" } else { "restricted" })
-        } else {
-            format!("test on {}", t.fact)
+        let what = t.needs.get_or_init(|| {
+            if let Some(e) = t.equals {
+                format!("needs {} = {}", t.fact, FactValue::Bool(e))
+            } else if let Some(l) = &t.one_of {
+                format!("needs {} in [{}]", t.fact, l.join(", "))
+            } else if let Some(l) = &t.not_in {
+                format!("needs {} not in [{}]", t.fact, l.join(", "))
+            } else if let Some(l) = &t.in_list {
+                format!("needs {} in list {l}", t.fact)
+            } else if let Some(l) = t.in_zone_list {
+                format!("needs {} in the zone's {} list", t.fact, if l == ZoneList::Prohibited { "prohibited" } else { "restricted" })
+            } else {
+                format!("test on {}", t.fact)
+            }
+        });
+        let value = match value {
+            FactValue::Bool(b) => if *b { "yes" } else { "no" },
+            FactValue::Text(t) => t.as_str(),
         };
-        format!("{what}; the project has {} = {value}", t.fact)
+        // `{what}; the project has {fact} = {value}`, without the formatting machinery.
+        let mut s = String::with_capacity(what.len() + t.fact.len() + value.len() + 21);
+        for piece in [what.as_str(), "; the project has ", t.fact.as_str(), " = ", value] {
+            s.push_str(piece);
+        }
+        s
     }
 
     /// Applies the derivations to the request's facts: returns the completed facts and what was derived and why.
