@@ -14,8 +14,9 @@ use crate::rules::{EvalContext, Evaluation, FactValue, Facts, Outcome, Rule, Rul
 use crate::zone::{Requirements, Zone, ZoneKind};
 use geo::{Centroid, Distance, Haversine, Intersects, MapCoords, Point};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -106,16 +107,107 @@ pub struct RulebookRef {
 
 /// A loaded dataset, its index and a rulebook: everything needed to answer.
 pub struct Engine {
-    pub dataset: DatasetInfo,
+    /// Shared with every answer (counted, not copied).
+    pub dataset: Arc<DatasetInfo>,
     pub layers: Vec<LayerSummary>,
     pub validation: ValidationReport,
     pub index: ZoneIndex,
     pub rulebook: Rulebook,
     pub industries: &'static IndustryTable,
     pub options: AssessOptions,
+    /// The parts of answers that depend only on the zones and the rulebook, built once ([`AnswerParts`]).
+    parts: AnswerParts,
+}
+
+/// What every answer would otherwise rebuild: each zone's identity and, per (rule, zone) the rule applies to, its
+/// citation with the `{zone.…}` placeholders filled. Filling per answer cost six `str::replace` per citation field
+/// (with their substring searchers) and a copy of every string: 19 % of a point assessment at provincial scale.
+struct AnswerParts {
+    /// Per zone, by id.
+    zones: Vec<ZoneParts>,
+    /// The jurisdiction-wide rules that apply to this dataset, with their citations.
+    jurisdiction: Vec<(usize, Shared<CitationOut>)>,
+    /// Per rule, by position in the rulebook.
+    titles: Vec<Shared<Text>>,
+    /// `zh / en` question per declared fact.
+    questions: BTreeMap<String, Shared<str>>,
+    rulebook: Shared<RulebookRef>,
+}
+
+struct ZoneParts {
+    zref: Shared<ZoneRef>,
+    code: Shared<str>,
+    name: Shared<str>,
+    /// The zone-scope rules selecting this zone, in rulebook order, with their filled citations.
+    rules: Vec<(usize, Shared<CitationOut>)>,
+}
+
+impl AnswerParts {
+    fn new(index: &ZoneIndex, rulebook: &Rulebook, dataset: &DatasetInfo) -> AnswerParts {
+        let citation = |rule: &Rule, zone: Option<&Zone>| {
+            let fill = |s: &str| zone.map_or_else(|| s.to_string(), |z| fill_zone(s, z));
+            let c = &rule.citation;
+            CitationOut {
+                instrument: fill(&c.instrument),
+                article: fill(&c.article),
+                text: fill(&c.text).trim().to_string(),
+                source: c.source.clone(),
+                verified: c.verified,
+                note: c.note.clone(),
+            }
+        };
+        // A citation without placeholders is the same for every zone: one copy per rule.
+        let plain: Vec<Shared<CitationOut>> = rulebook.rules.iter().map(|r| Shared::from(citation(r, None))).collect();
+        let has_placeholder = |r: &Rule| [&r.citation.instrument, &r.citation.article, &r.citation.text].iter().any(|t| t.contains("{zone."));
+        let zones = index
+            .zones()
+            .iter()
+            .map(|z| ZoneParts {
+                zref: Shared::from(ZoneRef::of(z)),
+                code: Shared(Arc::from(z.code.as_str())),
+                name: Shared(Arc::from(z.name.as_str())),
+                rules: rulebook
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.applies_to.selects(z))
+                    .map(|(i, r)| (i, if has_placeholder(r) { Shared::from(citation(r, Some(z))) } else { plain[i].clone() }))
+                    .collect(),
+            })
+            .collect();
+        let jurisdiction = rulebook
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.applies_to.selects_jurisdiction(&dataset.admin_codes))
+            .map(|(i, _)| (i, plain[i].clone()))
+            .collect();
+        AnswerParts {
+            zones,
+            jurisdiction,
+            titles: rulebook.rules.iter().map(|r| Shared::from(r.title.clone())).collect(),
+            questions: rulebook.facts.keys().map(|f| (f.clone(), Shared(Arc::from(rulebook.question(f).as_str())))).collect(),
+            rulebook: Shared::from(RulebookRef { id: rulebook.info.id.clone(), version: rulebook.version.clone() }),
+        }
+    }
 }
 
 impl Engine {
+    /// An engine from its parts; builds the answer parts shared by every answer (a few milliseconds per 10,000
+    /// zones).
+    pub fn new(
+        dataset: Arc<DatasetInfo>,
+        layers: Vec<LayerSummary>,
+        validation: ValidationReport,
+        index: ZoneIndex,
+        rulebook: Rulebook,
+        industries: &'static IndustryTable,
+        options: AssessOptions,
+    ) -> Engine {
+        let parts = AnswerParts::new(&index, &rulebook, &dataset);
+        Engine { dataset, layers, validation, index, rulebook, industries, options, parts }
+    }
+
     pub fn load(manifest: &Path, rules_dir: &Path) -> Result<Engine, EngineError> {
         let industries = IndustryTable::bundled();
         let rulebook = Rulebook::load_dir(rules_dir, industries)?;
@@ -130,15 +222,7 @@ impl Engine {
             notice_en: d.notice_en.clone(),
             admin_codes: d.admin_codes.clone(),
         };
-        Ok(Engine {
-            dataset,
-            layers: ds.layers,
-            validation: ds.report,
-            index: ZoneIndex::new(ds.zones),
-            rulebook,
-            industries,
-            options: AssessOptions::default(),
-        })
+        Ok(Engine::new(Arc::new(dataset), ds.layers, ds.report, ZoneIndex::new(ds.zones), rulebook, industries, AssessOptions::default()))
     }
 
     pub fn rulebook_ref(&self) -> RulebookRef {
@@ -210,7 +294,7 @@ impl Engine {
             .map(|o| {
                 let z = self.index.zone(o.zone);
                 let share = o.area_m2.zip(site_summary.area_m2).map(|(a, t)| if t > 0.0 { a / t } else { 0.0 });
-                ZoneHit::new(z, o.area_m2, share, o.length_m)
+                ZoneHit::new(z, self.parts.zones[o.zone].zref.clone(), o.area_m2, share, o.length_m)
             })
             .collect();
         if let Site::Line(line) = site {
@@ -235,15 +319,17 @@ impl Engine {
         let mut rules = Vec::new();
         for o in &overlaps {
             let z = self.index.zone(o.zone);
-            for rule in self.rulebook.rules.iter().filter(|r| r.applies_to.selects(z)) {
+            let zp = &self.parts.zones[o.zone];
+            for (i, citation) in &zp.rules {
+                let rule = &self.rulebook.rules[*i];
                 let ctx = EvalContext { facts: &facts_all, zone: Some(z), industries: self.industries };
-                rules.push(self.applied(rule, Some(z), self.rulebook.evaluate(rule, &ctx)));
+                rules.push(self.applied(*i, Some(zp), citation, self.rulebook.evaluate(rule, &ctx)));
             }
         }
         if covered {
-            for rule in self.rulebook.rules.iter().filter(|r| r.applies_to.selects_jurisdiction(&self.dataset.admin_codes)) {
+            for (i, citation) in &self.parts.jurisdiction {
                 let ctx = EvalContext { facts: &facts_all, zone: None, industries: self.industries };
-                rules.push(self.applied(rule, None, self.rulebook.evaluate(rule, &ctx)));
+                rules.push(self.applied(*i, None, citation, self.rulebook.evaluate(&self.rulebook.rules[*i], &ctx)));
             }
         }
         rules.sort_by(|a, b| a.outcome.cmp(&b.outcome));
@@ -264,11 +350,25 @@ impl Engine {
         };
 
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
-        let nearby = self
-            .index
-            .nearby_where(site, options.nearby_radius_m, &exclude, |z| z.kind() != ZoneKind::ControlUnit)
+        // No nearby control units: they tile the territory. For a point, the nearby list comes from proximity's
+        // candidate query and edge searches (the same distances, one search instead of two).
+        let not_unit = |z: &Zone| z.kind() != ZoneKind::ControlUnit;
+        let (near, nearby) = match site {
+            Site::Point(_) => crate::proximity::near_and_nearby(
+                &self.index,
+                &self.rulebook.proximity,
+                site,
+                &exclude,
+                Some((options.nearby_radius_m, &not_unit)),
+            ),
+            _ => (
+                crate::proximity::near(&self.index, &self.rulebook.proximity, site, &exclude),
+                self.index.nearby_where(site, options.nearby_radius_m, &exclude, not_unit),
+            ),
+        };
+        let nearby = nearby
             .into_iter()
-            .map(|n| NearbyZone::new(self.index.zone(n.zone), n.distance_m))
+            .map(|n| NearbyZone::new(self.parts.zones[n.zone].zref.clone(), n.distance_m))
             .collect();
 
         let mut questions: Vec<Question> = Vec::new();
@@ -296,7 +396,7 @@ impl Engine {
         let summary = summarise(verdict, &rules, &questions, covered);
         Assessment {
             verdict,
-            verdict_zh: verdict.label_zh().to_string(),
+            verdict_zh: verdict.label_zh(),
             summary,
             site: site_summary,
             facts: FactsReport {
@@ -308,11 +408,11 @@ impl Engine {
             questions,
             nearby,
             nearby_radius_m: options.nearby_radius_m,
-            proximity: self.proximity(site, &exclude),
+            proximity: self.proximity_zones(near),
             warnings,
-            dataset: self.dataset.clone(),
-            rulebook: self.rulebook_ref(),
-            engine: format!("ecogate {}", env!("CARGO_PKG_VERSION")),
+            dataset: Shared(self.dataset.clone()),
+            rulebook: self.parts.rulebook.clone(),
+            engine: concat!("ecogate ", env!("CARGO_PKG_VERSION")),
         }
     }
 
@@ -361,10 +461,13 @@ impl Engine {
     /// Zones near the site by the rulebook's proximity bands (geodesic distances), nearest first; see
     /// [`crate::proximity`].
     pub fn proximity(&self, site: &Site, touching: &[ZoneId]) -> Vec<ProximityZone> {
-        crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching)
-            .into_iter()
+        self.proximity_zones(crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching))
+    }
+
+    fn proximity_zones(&self, near: Vec<crate::proximity::Near>) -> Vec<ProximityZone> {
+        near.into_iter()
             .map(|n| ProximityZone {
-                zone: ZoneRef::of(self.index.zone(n.zone)),
+                zone: self.parts.zones[n.zone].zref.clone(),
                 distance_m: (n.distance_m * 10.0).round() / 10.0,
                 band_m: n.band_m,
                 band: crate::proximity::band_label(n.band_m),
@@ -438,13 +541,17 @@ impl Engine {
         ))
     }
 
-    fn applied(&self, rule: &Rule, zone: Option<&Zone>, ev: Evaluation) -> AppliedRule {
-        let fill = |s: &str| zone.map_or_else(|| s.to_string(), |z| fill_zone(s, z));
-        let c = &rule.citation;
-        let ask = |facts: &[String]| facts.iter().map(|f| self.rulebook.question(f)).collect::<Vec<_>>();
+    fn applied(&self, i: usize, zone: Option<&ZoneParts>, citation: &Shared<CitationOut>, ev: Evaluation) -> AppliedRule {
+        let rule = &self.rulebook.rules[i];
+        let ask = |facts: &[String]| {
+            facts
+                .iter()
+                .map(|f| self.parts.questions.get(f).cloned().unwrap_or_else(|| Shared(Arc::from(self.rulebook.question(f).as_str()))))
+                .collect::<Vec<_>>()
+        };
         AppliedRule {
             rule_id: rule.id.clone(),
-            title: rule.title.clone(),
+            title: self.parts.titles[i].clone(),
             outcome: ev.outcome,
             zone_code: zone.map(|z| z.code.clone()),
             zone_name: zone.map(|z| z.name.clone()),
@@ -455,16 +562,9 @@ impl Engine {
             },
             reason: ev.reason,
             questions: ask(&ev.missing),
-            missing_facts: ev.missing.clone(),
             exceptions_not_claimed: ask(&ev.exceptions_not_claimed),
-            citation: CitationOut {
-                instrument: fill(&c.instrument),
-                article: fill(&c.article),
-                text: fill(&c.text).trim().to_string(),
-                source: c.source.clone(),
-                verified: c.verified,
-                note: c.note.clone(),
-            },
+            missing_facts: ev.missing,
+            citation: citation.clone(),
         }
     }
 }
@@ -507,7 +607,7 @@ fn summarise(verdict: Verdict, rules: &[AppliedRule], questions: &[Question], co
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub verdict: Verdict,
-    pub verdict_zh: String,
+    pub verdict_zh: &'static str,
     pub summary: String,
     pub site: SiteSummary,
     pub facts: FactsReport,
@@ -524,9 +624,70 @@ pub struct Assessment {
     /// none for control units), nearest first, with geodesic distances.
     pub proximity: Vec<ProximityZone>,
     pub warnings: Vec<Warning>,
-    pub dataset: DatasetInfo,
-    pub rulebook: RulebookRef,
-    pub engine: String,
+    #[schema(value_type = DatasetInfo)]
+    pub dataset: Shared<DatasetInfo>,
+    #[schema(value_type = RulebookRef)]
+    pub rulebook: Shared<RulebookRef>,
+    pub engine: &'static str,
+}
+
+/// A part of an answer shared with other answers (dataset identity, zone identities, filled citations): built once
+/// at load and counted, not copied, into each answer. Serialises as the value itself and reads as it (`Deref`).
+pub struct Shared<T: ?Sized>(pub Arc<T>);
+
+impl<T: ?Sized> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(v: T) -> Self {
+        Shared(Arc::new(v))
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (*self.0).fmt(f)
+    }
+}
+
+impl<T: ?Sized + std::fmt::Display> std::fmt::Display for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (*self.0).fmt(f)
+    }
+}
+
+impl<T: ?Sized + PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl PartialEq<str> for Shared<str> {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared<str> {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl<T: ?Sized + Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (*self.0).serialize(s)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -656,7 +817,8 @@ impl ZoneRef {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ZoneHit {
     #[serde(flatten)]
-    pub zone: ZoneRef,
+    #[schema(value_type = ZoneRef)]
+    pub zone: Shared<ZoneRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subclass: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -674,9 +836,9 @@ pub struct ZoneHit {
 }
 
 impl ZoneHit {
-    fn new(z: &Zone, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
+    fn new(z: &Zone, zone: Shared<ZoneRef>, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
         ZoneHit {
-            zone: ZoneRef::of(z),
+            zone,
             subclass: z.subclass.clone(),
             overlap_area_m2: area,
             overlap_share: share,
@@ -690,13 +852,16 @@ impl ZoneHit {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppliedRule {
     pub rule_id: String,
-    pub title: Text,
+    #[schema(value_type = Text)]
+    pub title: Shared<Text>,
     pub outcome: Outcome,
     /// The zone the rule was applied for; none for jurisdiction-wide rules.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub zone_code: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub zone_code: Option<Shared<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub zone_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub zone_name: Option<Shared<str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Text>,
     /// Why a rule did not trigger.
@@ -705,11 +870,14 @@ pub struct AppliedRule {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_facts: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub questions: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub questions: Vec<Shared<str>>,
     /// Exceptions the law allows that the request did not claim.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub exceptions_not_claimed: Vec<String>,
-    pub citation: CitationOut,
+    #[schema(value_type = Vec<String>)]
+    pub exceptions_not_claimed: Vec<Shared<str>>,
+    #[schema(value_type = CitationOut)]
+    pub citation: Shared<CitationOut>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -734,7 +902,8 @@ pub struct Question {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NearbyZone {
     #[serde(flatten)]
-    pub zone: ZoneRef,
+    #[schema(value_type = ZoneRef)]
+    pub zone: Shared<ZoneRef>,
     pub distance_m: f64,
 }
 
@@ -742,7 +911,8 @@ pub struct NearbyZone {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProximityZone {
     #[serde(flatten)]
-    pub zone: ZoneRef,
+    #[schema(value_type = ZoneRef)]
+    pub zone: Shared<ZoneRef>,
     /// Geodesic distance from the site to the zone, m (0.1 m).
     pub distance_m: f64,
     /// The smallest band holding the distance, m.
@@ -752,8 +922,8 @@ pub struct ProximityZone {
 }
 
 impl NearbyZone {
-    fn new(z: &Zone, distance_m: f64) -> NearbyZone {
-        NearbyZone { zone: ZoneRef::of(z), distance_m: (distance_m * 10.0).round() / 10.0 }
+    fn new(zone: Shared<ZoneRef>, distance_m: f64) -> NearbyZone {
+        NearbyZone { zone, distance_m: (distance_m * 10.0).round() / 10.0 }
     }
 }
 

@@ -430,7 +430,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Layers(data) => {
             let e = data.engine()?;
             if data.json {
-                let out = serde_json::json!({ "dataset": e.dataset, "layers": e.layers, "validation": e.validation });
+                let out = serde_json::json!({ "dataset": &*e.dataset, "layers": e.layers, "validation": e.validation });
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             } else {
                 print!("{}", report::layers_text(&e));

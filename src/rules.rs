@@ -135,6 +135,10 @@ pub struct Test {
     /// Industry fact: the code falls under the zone's own access list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_zone_list: Option<ZoneList>,
+    /// What the test needs, in words (`needs nature in [new, rebuild]`), written once on first use: a rule's reason
+    /// quotes it in every answer where the rule does not trigger.
+    #[serde(skip)]
+    pub needs: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,7 +275,9 @@ pub struct EvalContext<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TestResult {
     Holds,
-    Fails(String),
+    /// The fact is stated and the test fails. Why, in words, is [`Rulebook::describe_failure`]: written only where
+    /// an answer shows it (a rule's reason), not for every failed exception or derivation test.
+    Fails,
     Missing(String),
 }
 
@@ -491,25 +497,36 @@ impl Rulebook {
         };
         match holds {
             Some(true) => TestResult::Holds,
-            _ => TestResult::Fails(self.describe_failure(t, value)),
+            _ => TestResult::Fails,
         }
     }
 
-    fn describe_failure(&self, t: &Test, value: &FactValue) -> String {
-        let what = if let Some(e) = t.equals {
-            format!("needs {} = {}", t.fact, FactValue::Bool(e))
-        } else if let Some(l) = &t.one_of {
-            format!("needs {} in [{}]", t.fact, l.join(", "))
-        } else if let Some(l) = &t.not_in {
-            format!("needs {} not in [{}]", t.fact, l.join(", "))
-        } else if let Some(l) = &t.in_list {
-            format!("needs {} in list {l}", t.fact)
-        } else if let Some(l) = t.in_zone_list {
-            format!("needs {} in the zone's {} list", t.fact, if l == ZoneList::Prohibited { "prohibited" } else { "restricted" })
-        } else {
-            format!("test on {}", t.fact)
+    pub fn describe_failure(&self, t: &Test, value: &FactValue) -> String {
+        let what = t.needs.get_or_init(|| {
+            if let Some(e) = t.equals {
+                format!("needs {} = {}", t.fact, FactValue::Bool(e))
+            } else if let Some(l) = &t.one_of {
+                format!("needs {} in [{}]", t.fact, l.join(", "))
+            } else if let Some(l) = &t.not_in {
+                format!("needs {} not in [{}]", t.fact, l.join(", "))
+            } else if let Some(l) = &t.in_list {
+                format!("needs {} in list {l}", t.fact)
+            } else if let Some(l) = t.in_zone_list {
+                format!("needs {} in the zone's {} list", t.fact, if l == ZoneList::Prohibited { "prohibited" } else { "restricted" })
+            } else {
+                format!("test on {}", t.fact)
+            }
+        });
+        let value = match value {
+            FactValue::Bool(b) => if *b { "yes" } else { "no" },
+            FactValue::Text(t) => t.as_str(),
         };
-        format!("{what}; the project has {} = {value}", t.fact)
+        // `{what}; the project has {fact} = {value}`, without the formatting machinery.
+        let mut s = String::with_capacity(what.len() + t.fact.len() + value.len() + 21);
+        for piece in [what.as_str(), "; the project has ", t.fact.as_str(), " = ", value] {
+            s.push_str(piece);
+        }
+        s
     }
 
     /// Applies the derivations to the request's facts: returns the completed facts and what was derived and why.
@@ -590,7 +607,8 @@ impl Rulebook {
         for t in &rule.when {
             match self.test(t, ctx) {
                 TestResult::Holds => {}
-                TestResult::Fails(why) => {
+                TestResult::Fails => {
+                    let why = ctx.facts.get(&t.fact).map(|v| self.describe_failure(t, v)).unwrap_or_default();
                     return Evaluation { outcome: Outcome::NotTriggered, reason: Some(why), missing: vec![], exceptions_not_claimed: vec![] }
                 }
                 TestResult::Missing(f) => {
@@ -612,7 +630,7 @@ impl Rulebook {
                         unclaimed.push(f)
                     }
                 }
-                TestResult::Fails(_) => {}
+                TestResult::Fails => {}
             }
         }
         if !missing.is_empty() && rule.claim {

@@ -255,15 +255,15 @@ fn sample_engine() -> &'static Engine {
 /// The sample engine with other zones: same dataset identity, rulebook and options, a new index.
 fn engine_with(zones: Vec<Zone>) -> Engine {
     let base = sample_engine();
-    Engine {
-        dataset: base.dataset.clone(),
-        layers: base.layers.clone(),
-        validation: base.validation.clone(),
-        index: ZoneIndex::new(zones),
-        rulebook: base.rulebook.clone(),
-        industries: base.industries,
-        options: base.options,
-    }
+    Engine::new(
+        base.dataset.clone(),
+        base.layers.clone(),
+        base.validation.clone(),
+        ZoneIndex::new(zones),
+        base.rulebook.clone(),
+        base.industries,
+        base.options,
+    )
 }
 
 /// Strictness rank: higher is stricter (prohibited > undetermined > restricted > permitted).
