@@ -127,6 +127,9 @@ fn main() {
         .unwrap_or_else(|| root.join("target/synth/henan/dataset.toml"));
     let points_n: usize = std::env::var("ECOGATE_SCALE_POINTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let out_dir = std::env::var_os("ECOGATE_SCALE_OUT").map(PathBuf::from);
+    // ECOGATE_SCALE_ROWS=lookup,flat,assess,footprint,load: only these rows (default: all).
+    let rows = std::env::var("ECOGATE_SCALE_ROWS").ok();
+    let want = |name: &str| rows.as_deref().is_none_or(|r| r.split(',').any(|x| x.trim() == name));
     if !manifest.exists() {
         eprintln!("{} is missing: run `ecogate synth --preset henan --out target/synth/henan` first", manifest.display());
         std::process::exit(2);
@@ -161,41 +164,52 @@ fn main() {
         return;
     }
     let mut buf = Vec::new();
-    let ours = stats(time_each(pts.len(), |i| {
-        e.index.zones_at_into(pts[i], &mut buf);
-        buf.len()
-    }));
-    let base = stats(time_each(pts.len(), |i| baseline_lookup(&e.index, pts[i])));
-    row("1. zone lookup, random point (segment index)", &ds, ours, "R-tree + geo Intersects per part", base);
+    // Row 2 compares with the lookup: measured when either row runs.
+    let ours = if want("lookup") || want("assess") {
+        stats(time_each(pts.len(), |i| {
+            e.index.zones_at_into(pts[i], &mut buf);
+            buf.len()
+        }))
+    } else {
+        (0.0, 0.0)
+    };
+    if want("lookup") {
+        let base = stats(time_each(pts.len(), |i| baseline_lookup(&e.index, pts[i])));
+        row("1. zone lookup, random point (segment index)", &ds, ours, "R-tree + geo Intersects per part", base);
+    }
 
     // Flatness: one 1M-vertex polygon vs one 1k-vertex polygon.
-    let (big, small) = (single(1_000_000), single(1_000));
-    let mut r2 = Lcg(7);
-    let sp: Vec<Point<f64>> = (0..20_000).map(|_| Point::new(112.4 + 1.2 * r2.next(), 32.4 + 1.2 * r2.next())).collect();
-    let big_t = stats(time_each(sp.len(), |i| {
-        big.zones_at_into(sp[i], &mut buf);
-        buf.len()
-    }));
-    let small_t = stats(time_each(sp.len(), |i| {
-        small.zones_at_into(sp[i], &mut buf);
-        buf.len()
-    }));
-    row("1b. lookup in one 1M-vertex polygon", "synthetic star", big_t, "same in a 1k-vertex polygon", small_t);
-    let geo_big = stats(time_each(2_000, |i| big.zone(0).geometry.intersects(&sp[i])));
-    row("1c. lookup in one 1M-vertex polygon", "synthetic star", big_t, "geo Intersects on it", geo_big);
-    drop(big);
+    if want("flat") {
+        let (big, small) = (single(1_000_000), single(1_000));
+        let mut r2 = Lcg(7);
+        let sp: Vec<Point<f64>> = (0..20_000).map(|_| Point::new(112.4 + 1.2 * r2.next(), 32.4 + 1.2 * r2.next())).collect();
+        let big_t = stats(time_each(sp.len(), |i| {
+            big.zones_at_into(sp[i], &mut buf);
+            buf.len()
+        }));
+        let small_t = stats(time_each(sp.len(), |i| {
+            small.zones_at_into(sp[i], &mut buf);
+            buf.len()
+        }));
+        row("1b. lookup in one 1M-vertex polygon", "synthetic star", big_t, "same in a 1k-vertex polygon", small_t);
+        let geo_big = stats(time_each(2_000, |i| big.zone(0).geometry.intersects(&sp[i])));
+        row("1c. lookup in one 1M-vertex polygon", "synthetic star", big_t, "geo Intersects on it", geo_big);
+        drop(big);
+    }
 
     // Full point assessment.
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")]).expect("facts");
-    let n_assess = points_n.min(50_000);
-    let t = Instant::now();
-    for p in &pts[..n_assess] {
-        black_box(e.assess(&Site::Point(*p), &facts).verdict);
+    if want("assess") {
+        let n_assess = points_n.min(50_000);
+        let t = Instant::now();
+        for p in &pts[..n_assess] {
+            black_box(e.assess(&Site::Point(*p), &facts).verdict);
+        }
+        let per_s = n_assess as f64 / t.elapsed().as_secs_f64();
+        let full = stats(time_each(n_assess, |i| e.assess(&Site::Point(pts[i]), &facts).verdict));
+        row("2. full point assessment (lookup + rules + nearby 1 km)", &ds, full, "zone lookup alone", ours);
+        println!("|   throughput, one core | {ds} | {per_s:.0}/s | | target ≥ 200,000/s | |");
     }
-    let per_s = n_assess as f64 / t.elapsed().as_secs_f64();
-    let full = stats(time_each(n_assess, |i| e.assess(&Site::Point(pts[i]), &facts).verdict));
-    row("2. full point assessment (lookup + rules + nearby 1 km)", &ds, full, "zone lookup alone", ours);
-    println!("|   throughput, one core | {ds} | {per_s:.0}/s | | target ≥ 200,000/s | |");
 
     // Footprints centred on control-unit boundary vertices.
     let units: Vec<&Zone> = e.index.zones().iter().filter(|z| z.kind() == ZoneKind::ControlUnit).collect();
@@ -207,25 +221,29 @@ fn main() {
             circle(ring[(r3.next() * (ring.len() - 1) as f64) as usize])
         })
         .collect();
-    let fp_t = stats(time_each(fps.len(), |i| e.assess(&Site::Footprint(fps[i].clone()), &facts).zones.len()));
-    let fp_base = stats(time_each(fps.len().min(50), |i| {
-        let fp = &fps[i];
-        let r = fp.bounding_rect().expect("bbox");
-        e.index
-            .zones_in_rect(r)
-            .into_iter()
-            .map(|z| geodesic_area(&e.index.zone(z).geometry.intersection(fp)))
-            .sum::<f64>()
-    }));
-    row("3. footprint assessment, 1,000 vertices ~2 km² across unit boundaries", &ds, fp_t, "overlap areas alone, whole-zone BooleanOps", fp_base);
+    if want("footprint") {
+        let fp_t = stats(time_each(fps.len(), |i| e.assess(&Site::Footprint(fps[i].clone()), &facts).zones.len()));
+        let fp_base = stats(time_each(fps.len().min(50), |i| {
+            let fp = &fps[i];
+            let r = fp.bounding_rect().expect("bbox");
+            e.index
+                .zones_in_rect(r)
+                .into_iter()
+                .map(|z| geodesic_area(&e.index.zone(z).geometry.intersection(fp)))
+                .sum::<f64>()
+        }));
+        row("3. footprint assessment, 1,000 vertices ~2 km² across unit boundaries", &ds, fp_t, "overlap areas alone, whole-zone BooleanOps", fp_base);
+    }
 
-    println!(
-        "| 5. load to ready | {dataset} | {load_s:.1} s | | peak RSS {:.0} MiB = {:.2}× raw coordinates ({:.0} MiB); segment index {:.0} MiB | |",
-        rss as f64 / 1048576.0,
-        rss as f64 / raw as f64,
-        raw as f64 / 1048576.0,
-        e.index.segment_index_bytes() as f64 / 1048576.0
-    );
+    if want("load") {
+        println!(
+            "| 5. load to ready | {dataset} | {load_s:.1} s | | peak RSS {:.0} MiB = {:.2}× raw coordinates ({:.0} MiB); segment index {:.0} MiB | |",
+            rss as f64 / 1048576.0,
+            rss as f64 / raw as f64,
+            raw as f64 / 1048576.0,
+            e.index.segment_index_bytes() as f64 / 1048576.0
+        );
+    }
 
     if let Some(dir) = out_dir {
         std::fs::create_dir_all(&dir).expect("out dir");
