@@ -17,7 +17,10 @@
 
 use crate::index::{IndexedPart, LocalFrame, Site, ZoneId, ZoneIndex};
 use crate::zone::ZoneKind;
-use geo::{Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
+use crate::segindex::CHUNK;
+use geo::{Coord, Distance, Geodesic, LineString, Point, Rect};
+#[cfg(test)]
+use geo::{Closest, ClosestPoint, Euclidean, Polygon};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -121,6 +124,8 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
     let (dx, dy) = frame.degrees(reach * 1.01);
     let grown = Rect::new(Coord { x: rect.min().x - dx, y: rect.min().y - dy }, Coord { x: rect.max().x + dx, y: rect.max().y + dy });
     let local_site = frame.site(site);
+    // Lines and footprints: their rings in the frame with block boxes, for the indexed nearest-pair search.
+    let lines = LocalLines::new(site, |c| frame.point(Point(c)).0);
     let mut out: Vec<Near> = index
         .indexed_parts_in_rect(grown)
         .into_iter()
@@ -138,7 +143,8 @@ pub fn near(index: &ZoneIndex, config: &ProximityConfig, site: &Site, exclude: &
                 .filter_map(|p| match &local_site {
                     // Points, the common case: only the segments near the point, read from the segment index.
                     Site::Point(q) => nearest_on_part(q.0, p, &frame),
-                    _ => nearest_pair(&local_site, &p.polygon.map_coords(to_local)),
+                    // Lines and footprints: only the part's runs of segments near the site, no copy of the part.
+                    _ => nearest_pair_indexed(&lines, p, &to_local, largest * 1.01 + 1.0),
                 })
                 .min_by(|x, y| x.2.total_cmp(&y.2))
                 .map(|(a, b, _)| (lon_lat(a), lon_lat(b)))?;
@@ -220,9 +226,235 @@ fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Opt
     best.get().map(|(p, d2)| (q, p, d2.sqrt()))
 }
 
-/// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two
+/// A line or footprint site's rings (lines) in the local frame, with a box per block of [`BLOCK`] segments: the
+/// non-point side of [`nearest_pair_indexed`], built once per query.
+struct LocalLines {
+    lines: Vec<Vec<Coord<f64>>>,
+    /// `(line, first segment, end segment, box [x0, y0, x1, y1] of the vertices first..=end)`, in line and segment
+    /// order; a one-vertex line has one block of no segment.
+    blocks: Vec<(usize, usize, usize, [f64; 4])>,
+    /// Each line's blocks, `blocks[start..end]`.
+    line_blocks: Vec<(usize, usize)>,
+    bbox: [f64; 4],
+}
+
+const BLOCK: usize = 32;
+
+fn grow(b: &mut [f64; 4], c: Coord<f64>) {
+    *b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
+}
+
+const EMPTY_BOX: [f64; 4] = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+
+impl LocalLines {
+    fn new(site: &Site, to_local: impl Fn(Coord<f64>) -> Coord<f64>) -> LocalLines {
+        let rings: Vec<&LineString<f64>> = match site {
+            Site::Point(_) => vec![],
+            Site::Line(ml) => ml.0.iter().collect(),
+            Site::Footprint(mp) => mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect(),
+        };
+        let lines: Vec<Vec<Coord<f64>>> = rings.iter().map(|l| l.0.iter().map(|c| to_local(*c)).collect()).collect();
+        let mut blocks = Vec::new();
+        let mut line_blocks = Vec::with_capacity(lines.len());
+        let mut bbox = EMPTY_BOX;
+        for (li, l) in lines.iter().enumerate() {
+            let first = blocks.len();
+            l.iter().for_each(|c| grow(&mut bbox, *c));
+            if l.len() == 1 {
+                blocks.push((li, 0, 0, [l[0].x, l[0].y, l[0].x, l[0].y]));
+            }
+            let n = l.len().saturating_sub(1);
+            for s in (0..n).step_by(BLOCK) {
+                let e = (s + BLOCK).min(n);
+                let mut b = EMPTY_BOX;
+                l[s..=e].iter().for_each(|c| grow(&mut b, *c));
+                blocks.push((li, s, e, b));
+            }
+            line_blocks.push((first, blocks.len()));
+        }
+        LocalLines { lines, blocks, line_blocks, bbox }
+    }
+}
+
+/// Squared distance from a point to a box (0 inside).
+#[inline]
+fn point_box_d2(p: Coord<f64>, b: &[f64; 4]) -> f64 {
+    let dx = (b[0] - p.x).max(p.x - b[2]).max(0.0);
+    let dy = (b[1] - p.y).max(p.y - b[3]).max(0.0);
+    dx * dx + dy * dy
+}
+
+/// Squared distance between two boxes (0 if they meet).
+#[inline]
+fn box_box_d2(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
+    let dy = (a[1] - b[3]).max(b[1] - a[3]).max(0.0);
+    dx * dx + dy * dy
+}
+
+/// Whether a squared lower bound may still hold something at distance `bound` or nearer (a margin for rounding, so
+/// pruning never drops a candidate the full walk would take).
+#[inline]
+fn may_reach(lb2: f64, bound: f64) -> bool {
+    lb2 * (1.0 - 1e-9) - 1e-9 <= bound * bound
+}
+
+/// geo's `Line::closest_point` of `p` (the same arithmetic, so the same point): `None` for a zero-length segment.
+#[inline]
+fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Option<Coord<f64>> {
+    let d = b - a;
+    if d.x.hypot(d.y) == 0.0 {
+        return None;
+    }
+    let to_p = p - a;
+    let t = (to_p.x * d.x + to_p.y * d.y) / (d.x * d.x + d.y * d.y);
+    if t < 0.0 {
+        Some(a)
+    } else if t > 1.0 {
+        Some(b)
+    } else {
+        Some(Coord { x: a.x + t * d.x, y: a.y + t * d.y })
+    }
+}
+
+#[inline]
+fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let d = a - b;
+    d.x.hypot(d.y)
+}
+
+/// [`nearest_pair`] for a line or footprint site without copying the part: the same candidates in the same order —
+/// each site vertex with its closest point on the part's rings, then each part vertex with its closest point on
+/// each site line, the first strictly nearest kept — but only the part's runs of [`crate::segindex::CHUNK`]
+/// segments whose box (precomputed at load) can hold something nearer than the best so far are read and projected,
+/// and site blocks are skipped the same way. Candidates at `bound` or farther are not returned (the caller's reach).
+/// A skipped run or block holds nothing as near as the best so far, so the pair returned is the one the full walk
+/// returns whenever it is nearer than `bound`.
+fn nearest_pair_indexed(
+    site: &LocalLines,
+    part: &IndexedPart,
+    to_local: &impl Fn(Coord<f64>) -> Coord<f64>,
+    bound: f64,
+) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    // The part's runs that may come within `bound` of the site's box, their segments in the local frame, in ring order.
+    let mut boxes: Vec<[f64; 4]> = Vec::new();
+    let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+    part.segs.segments_pruned(
+        part.polygon,
+        |b| {
+            let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
+            let lb = [lo.x, lo.y, hi.x, hi.y];
+            let keep = may_reach(box_box_d2(&lb, &site.bbox), bound);
+            if keep {
+                boxes.push(lb);
+            }
+            keep
+        },
+        |a, b| segs.push((to_local(a), to_local(b))),
+    );
+    if boxes.is_empty() {
+        return None;
+    }
+    // Every kept run is a full run of CHUNK segments but possibly the part's last.
+    let run = |i: usize| &segs[i * CHUNK..((i + 1) * CHUNK).min(segs.len())];
+    let mut zbox = EMPTY_BOX;
+    for b in &boxes {
+        zbox = [zbox[0].min(b[0]), zbox[1].min(b[1]), zbox[2].max(b[2]), zbox[3].max(b[3])];
+    }
+    // The site's closest point to a part vertex on one line (geo's LineString::closest_point: the later of equally
+    // near segments), reading only the blocks that may beat `cut`.
+    let closest_on_line = |li: usize, p: Coord<f64>, cut: f64| -> Option<(Coord<f64>, f64)> {
+        let mut best: Option<(Coord<f64>, f64)> = None;
+        for &(_, s, e, bb) in site.blocks[site.line_blocks[li].0..site.line_blocks[li].1].iter() {
+            if !may_reach(point_box_d2(p, &bb), best.map_or(cut, |b| b.1.min(cut))) {
+                continue;
+            }
+            let l = &site.lines[li];
+            for k in s..e {
+                if let Some(c) = closest_on_segment(p, l[k], l[k + 1]) {
+                    let d = dist(c, p);
+                    if best.is_none_or(|b| d <= b.1) {
+                        best = Some((c, d));
+                    }
+                }
+            }
+        }
+        best
+    };
+    // An upper bound to start pruning with: the distance from the first vertex of the run nearest the site's box.
+    let mut cut = bound;
+    if let Some(i) = (0..boxes.len()).min_by(|&i, &j| box_box_d2(&boxes[i], &site.bbox).total_cmp(&box_box_d2(&boxes[j], &site.bbox))) {
+        let a = run(i)[0].0;
+        for li in 0..site.lines.len() {
+            if let Some((_, d)) = closest_on_line(li, a, cut) {
+                cut = cut.min(d);
+            }
+        }
+    }
+    let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
+    let accept = |best: &Option<(Coord<f64>, Coord<f64>, f64)>, d: f64| best.map_or(d < bound, |b| d < b.2);
+    // Site vertices, each with its closest point on the part's rings (the later of equally near segments).
+    for &(li, s, e, bb) in &site.blocks {
+        let limit = best.map_or(cut, |b| b.2.min(cut));
+        if !may_reach(box_box_d2(&bb, &zbox), limit) {
+            continue;
+        }
+        let l = &site.lines[li];
+        let last = if e + 1 == l.len() { e + 1 } else { e };
+        for &p in &l[s..last] {
+            let limit = best.map_or(cut, |b| b.2.min(cut));
+            if !may_reach(point_box_d2(p, &zbox), limit) {
+                continue;
+            }
+            let mut near: Option<(Coord<f64>, f64)> = None;
+            for (i, b) in boxes.iter().enumerate() {
+                if !may_reach(point_box_d2(p, b), near.map_or(limit, |n| n.1.min(limit))) {
+                    continue;
+                }
+                for &(a, b) in run(i) {
+                    if let Some(c) = closest_on_segment(p, a, b) {
+                        let d = dist(c, p);
+                        if near.is_none_or(|n| d <= n.1) {
+                            near = Some((c, d));
+                        }
+                    }
+                }
+            }
+            if let Some((q, d)) = near {
+                if accept(&best, d) {
+                    best = Some((p, q, d));
+                }
+            }
+        }
+    }
+    // Part vertices, each with its closest point on each site line.
+    for (i, b) in boxes.iter().enumerate() {
+        if !may_reach(box_box_d2(b, &site.bbox), best.map_or(cut, |b| b.2.min(cut))) {
+            continue;
+        }
+        for &(z, _) in run(i) {
+            let limit = best.map_or(cut, |b| b.2.min(cut));
+            if !may_reach(point_box_d2(z, &site.bbox), limit) {
+                continue;
+            }
+            for li in 0..site.lines.len() {
+                let limit = best.map_or(cut, |b| b.2.min(cut));
+                if let Some((q, d)) = closest_on_line(li, z, limit) {
+                    if accept(&best, d) {
+                        best = Some((q, z, d));
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The nearest pair (site point, zone point) and their planar distance, in the local frame (the reference for
+/// [`nearest_pair_indexed`], tests). Between two
 /// geometries that do not meet, the shortest distance is reached at a vertex of one of them, so it is enough to
 /// take every vertex of each to its closest point on the other.
+#[cfg(test)]
 fn nearest_pair(site: &Site, zone: &Polygon<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     let closest_on = |g: &dyn Fn(Point<f64>) -> Closest<f64>, p: Point<f64>| match g(p) {
         Closest::Intersection(q) | Closest::SinglePoint(q) => Some(q),
@@ -338,6 +570,63 @@ mod tests {
             let walk = nearest_on_rings(q, &poly, &|c| frame.point(Point(c)).0).expect("walk");
             assert_eq!(nearest_on_part(q, &part, &frame), Some(walk), "at {at:?}");
         }
+    }
+
+    #[test]
+    fn the_indexed_pair_search_returns_the_walks_nearest_pair() {
+        use crate::segindex::SegIndex;
+        use geo::{BoundingRect, MapCoords, MultiLineString, MultiPolygon};
+        // A wiggly part of 800 vertices with a hole, ~2 km across near 113°E 34°N, against seeded 120-vertex
+        // circles (footprints, one with a hole) and open lines around and inside the hole.
+        let frame0 = LocalFrame::at(Coord { x: 113.0, y: 34.0 });
+        let (lon, lat) = frame0.degrees(1.0);
+        let ring = |cx: f64, cy: f64, r_m: f64, n: usize, wiggle: f64, phase: f64| {
+            let mut v: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = r_m * (1.0 + wiggle * (7.0 * t + phase).sin());
+                    Coord { x: cx + r * t.cos() * lon, y: cy + r * t.sin() * lat }
+                })
+                .collect();
+            v.push(v[0]);
+            LineString(v)
+        };
+        let poly = Polygon::new(ring(113.0, 34.0, 1000.0, 800, 0.1, 0.0), vec![ring(113.0, 34.0, 300.0, 120, 0.1, 1.0)]);
+        let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &SegIndex::new(&poly) };
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut found = 0;
+        for k in 0..100 {
+            // Outside the part (1.3–4 km from its centre) or in its hole (within 150 m of the centre).
+            let (r, t) = if k % 5 == 0 { (150.0 * next(), std::f64::consts::TAU * next()) } else { (1300.0 + 2700.0 * next(), std::f64::consts::TAU * next()) };
+            let c = Coord { x: 113.0 + r * t.cos() * lon, y: 34.0 + r * t.sin() * lat };
+            let size = if k % 5 == 0 { 40.0 } else { 100.0 + 300.0 * next() };
+            let site = match k % 3 {
+                0 => Site::Line(MultiLineString(vec![
+                    LineString(ring(c.x, c.y, size, 50, 0.2, next()).0[..30].to_vec()),
+                    LineString(vec![Coord { x: c.x + 0.3 * size * lon, y: c.y }]),
+                ])),
+                1 => Site::Footprint(MultiPolygon(vec![Polygon::new(ring(c.x, c.y, size, 120, 0.05, next()), vec![ring(c.x, c.y, size / 3.0, 40, 0.0, 0.0)])])),
+                _ => Site::Footprint(MultiPolygon(vec![Polygon::new(ring(c.x, c.y, size, 120, 0.05, next()), vec![])])),
+            };
+            let frame = LocalFrame::at(c);
+            let to_local = |q: Coord<f64>| frame.point(Point(q)).0;
+            let walk = nearest_pair(&frame.site(&site), &poly.map_coords(to_local)).expect("walk");
+            let lines = LocalLines::new(&site, to_local);
+            for bound in [f64::INFINITY, 5000.0, walk.2 * 1.5, walk.2, walk.2 * 0.5] {
+                let indexed = nearest_pair_indexed(&lines, &part, &to_local, bound);
+                if walk.2 < bound {
+                    assert_eq!(indexed, Some(walk), "site {k} bound {bound}");
+                    found += 1;
+                } else {
+                    assert_eq!(indexed, None, "site {k} bound {bound}");
+                }
+            }
+        }
+        assert!(found > 200, "{found}");
     }
 
     #[test]
