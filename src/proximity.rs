@@ -17,7 +17,7 @@
 
 use crate::index::{IndexedPart, LocalFrame, Site, ZoneId, ZoneIndex};
 use crate::zone::ZoneKind;
-use crate::segindex::CHUNK;
+use crate::segindex::{point_segment_dist2, segment_segment_dist2, CHUNK};
 use geo::{Coord, Distance, Geodesic, LineString, Point, Rect};
 #[cfg(test)]
 use geo::{Closest, ClosestPoint, Euclidean, Polygon};
@@ -233,9 +233,6 @@ struct LocalLines {
     /// `(line, first segment, end segment, box [x0, y0, x1, y1] of the vertices first..=end)`, in line and segment
     /// order; a one-vertex line has one block of no segment.
     blocks: Vec<(usize, usize, usize, [f64; 4])>,
-    /// Each line's blocks, `blocks[start..end]`.
-    line_blocks: Vec<(usize, usize)>,
-    bbox: [f64; 4],
 }
 
 const BLOCK: usize = 32;
@@ -255,11 +252,7 @@ impl LocalLines {
         };
         let lines: Vec<Vec<Coord<f64>>> = rings.iter().map(|l| l.0.iter().map(|c| to_local(*c)).collect()).collect();
         let mut blocks = Vec::new();
-        let mut line_blocks = Vec::with_capacity(lines.len());
-        let mut bbox = EMPTY_BOX;
         for (li, l) in lines.iter().enumerate() {
-            let first = blocks.len();
-            l.iter().for_each(|c| grow(&mut bbox, *c));
             if l.len() == 1 {
                 blocks.push((li, 0, 0, [l[0].x, l[0].y, l[0].x, l[0].y]));
             }
@@ -270,9 +263,8 @@ impl LocalLines {
                 l[s..=e].iter().for_each(|c| grow(&mut b, *c));
                 blocks.push((li, s, e, b));
             }
-            line_blocks.push((first, blocks.len()));
         }
-        LocalLines { lines, blocks, line_blocks, bbox }
+        LocalLines { lines, blocks }
     }
 }
 
@@ -292,18 +284,27 @@ fn box_box_d2(a: &[f64; 4], b: &[f64; 4]) -> f64 {
     dx * dx + dy * dy
 }
 
-/// Whether a squared lower bound may still hold something at distance `bound` or nearer (a margin for rounding, so
-/// pruning never drops a candidate the full walk would take).
+/// Squared distance between the farthest corners of two boxes: no point of one is farther from a point of the other.
 #[inline]
-fn may_reach(lb2: f64, bound: f64) -> bool {
-    lb2 * (1.0 - 1e-9) - 1e-9 <= bound * bound
+fn box_box_far2(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let dx = (a[2] - b[0]).max(b[2] - a[0]);
+    let dy = (a[3] - b[1]).max(b[3] - a[1]);
+    dx * dx + dy * dy
+}
+
+/// Whether a squared lower bound `lb2` may still hold something at squared distance `bound2` or nearer (a margin for
+/// rounding, so pruning never drops a candidate the full walk would take).
+#[inline]
+fn reach2(lb2: f64, bound2: f64) -> bool {
+    lb2 * (1.0 - 1e-9) - 1e-9 <= bound2
 }
 
 /// geo's `Line::closest_point` of `p` (the same arithmetic, so the same point): `None` for a zero-length segment.
 #[inline]
 fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Option<Coord<f64>> {
     let d = b - a;
-    if d.x.hypot(d.y) == 0.0 {
+    // geo: a zero-length line (hypot 0, i.e. both deltas 0) has no single closest point.
+    if d.x == 0.0 && d.y == 0.0 {
         return None;
     }
     let to_p = p - a;
@@ -323,95 +324,131 @@ fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
     d.x.hypot(d.y)
 }
 
-/// [`nearest_pair`] for a line or footprint site without copying the part: the same candidates in the same order —
-/// each site vertex with its closest point on the part's rings, then each part vertex with its closest point on
-/// each site line, the first strictly nearest kept — but only the part's runs of [`crate::segindex::CHUNK`]
-/// segments whose box (precomputed at load) can hold something nearer than the best so far are read and projected,
-/// and site blocks are skipped the same way. Candidates at `bound` or farther are not returned (the caller's reach).
-/// A skipped run or block holds nothing as near as the best so far, so the pair returned is the one the full walk
-/// returns whenever it is nearer than `bound`.
+/// [`nearest_pair`] for a line or footprint site without copying the part. The part's runs of [`CHUNK`] segments
+/// carry boxes computed at load; pairs of a run box and a site block box bound the nearest distance from below (box
+/// gap) and above (far corners), so only the runs that may hold the nearest pair are read and taken to the frame.
+/// Then two phases:
+/// 1. the nearest distance only, best first: box pairs nearest first, segment against segment, until no box pair
+///    can be nearer;
+/// 2. the pair itself as [`nearest_pair`] picks it — each site vertex with its closest point on the part's rings,
+///    then each part vertex with its closest point on each site line, the first strictly nearest kept, with geo's
+///    arithmetic — but reading only what lies within that distance (plus a rounding margin) of the other side.
+///
+/// Whatever is skipped is farther than the nearest distance, so the pair returned is the one the full walk returns
+/// whenever it is nearer than `bound` (the caller's reach); nothing at `bound` or farther is returned.
 fn nearest_pair_indexed(
     site: &LocalLines,
     part: &IndexedPart,
     to_local: &impl Fn(Coord<f64>) -> Coord<f64>,
     bound: f64,
 ) -> Option<(Coord<f64>, Coord<f64>, f64)> {
-    // The part's runs that may come within `bound` of the site's box, their segments in the local frame, in ring order.
+    // Every run's box in the local frame (from the load-time boxes, no segment read).
     let mut boxes: Vec<[f64; 4]> = Vec::new();
-    let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
     part.segs.segments_pruned(
         part.polygon,
         |b| {
             let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
-            let lb = [lo.x, lo.y, hi.x, hi.y];
-            let keep = may_reach(box_box_d2(&lb, &site.bbox), bound);
-            if keep {
-                boxes.push(lb);
+            boxes.push([lo.x, lo.y, hi.x, hi.y]);
+            false
+        },
+        |_, _| {},
+    );
+    // Box pairs (run, site block) that may come within `bound`, nearest first, and an upper bound of the nearest
+    // distance: each box holds a point of its geometry, so no pair is farther apart than its boxes' far corners.
+    let mut pairs: Vec<(f64, u32, u32)> = Vec::new();
+    let mut upper2 = f64::INFINITY;
+    for (i, zb) in boxes.iter().enumerate() {
+        for (j, (_, _, _, bb)) in site.blocks.iter().enumerate() {
+            let lb = box_box_d2(zb, bb);
+            if reach2(lb, bound * bound) {
+                pairs.push((lb, i as u32, j as u32));
+                upper2 = upper2.min(box_box_far2(zb, bb));
             }
+        }
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    pairs.retain(|p| reach2(p.0, upper2));
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // Read (and take to the frame) only the runs of those pairs, in ring order; `first[k]` is run k's place.
+    let mut needed = vec![false; boxes.len()];
+    pairs.iter().for_each(|p| needed[p.1 as usize] = true);
+    let mut first = vec![u32::MAX; boxes.len()];
+    let mut loaded = 0u32;
+    let mut k = 0usize;
+    let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+    part.segs.segments_pruned(
+        part.polygon,
+        |_| {
+            let keep = needed[k];
+            if keep {
+                first[k] = loaded * CHUNK as u32;
+                loaded += 1;
+            }
+            k += 1;
             keep
         },
         |a, b| segs.push((to_local(a), to_local(b))),
     );
-    if boxes.is_empty() {
-        return None;
-    }
-    // Every kept run is a full run of CHUNK segments but possibly the part's last.
-    let run = |i: usize| &segs[i * CHUNK..((i + 1) * CHUNK).min(segs.len())];
-    let mut zbox = EMPTY_BOX;
-    for b in &boxes {
-        zbox = [zbox[0].min(b[0]), zbox[1].min(b[1]), zbox[2].max(b[2]), zbox[3].max(b[3])];
-    }
-    // The site's closest point to a part vertex on one line (geo's LineString::closest_point: the later of equally
-    // near segments), reading only the blocks that may beat `cut`.
-    let closest_on_line = |li: usize, p: Coord<f64>, cut: f64| -> Option<(Coord<f64>, f64)> {
-        let mut best: Option<(Coord<f64>, f64)> = None;
-        for &(_, s, e, bb) in site.blocks[site.line_blocks[li].0..site.line_blocks[li].1].iter() {
-            if !may_reach(point_box_d2(p, &bb), best.map_or(cut, |b| b.1.min(cut))) {
+    // Every run is CHUNK segments but possibly the part's last, which is also the last read.
+    let run = |i: usize| {
+        let s = first[i] as usize;
+        &segs[s.min(segs.len())..(s + CHUNK).min(segs.len())]
+    };
+
+    // 1. The nearest distance (squared), any order.
+    let mut best2 = f64::INFINITY;
+    for &(lb, i, j) in &pairs {
+        if !reach2(lb, best2) {
+            break;
+        }
+        let (li, s, e, bb) = site.blocks[j as usize];
+        let l = &site.lines[li];
+        for &(a, b) in run(i as usize) {
+            let ab = seg_box(a, b);
+            if !reach2(box_box_d2(&ab, &bb), best2) {
                 continue;
             }
-            let l = &site.lines[li];
+            if s == e {
+                best2 = best2.min(point_segment_dist2(l[s], a, b));
+            }
             for k in s..e {
-                if let Some(c) = closest_on_segment(p, l[k], l[k + 1]) {
-                    let d = dist(c, p);
-                    if best.is_none_or(|b| d <= b.1) {
-                        best = Some((c, d));
-                    }
+                if reach2(box_box_d2(&ab, &seg_box(l[k], l[k + 1])), best2) {
+                    best2 = best2.min(segment_segment_dist2(a, b, l[k], l[k + 1]));
                 }
             }
         }
-        best
-    };
-    // An upper bound to start pruning with: the distance from the first vertex of the run nearest the site's box.
-    let mut cut = bound;
-    if let Some(i) = (0..boxes.len()).min_by(|&i, &j| box_box_d2(&boxes[i], &site.bbox).total_cmp(&box_box_d2(&boxes[j], &site.bbox))) {
-        let a = run(i)[0].0;
-        for li in 0..site.lines.len() {
-            if let Some((_, d)) = closest_on_line(li, a, cut) {
-                cut = cut.min(d);
-            }
-        }
     }
+    if !reach2(best2, bound * bound) {
+        return None;
+    }
+    // Crossing edges (never a zone the site does not touch): the vertex candidates are all that count, search them all.
+    let cut = if best2 > 0.0 { best2.sqrt() * (1.0 + 1e-9) + 1e-9 } else { bound };
+    let cut2 = cut * cut;
+
+    // 2. The pair, in the full walk's order, among what lies within `cut`.
+    let mut by_block: Vec<(u32, u32)> = pairs.iter().filter(|p| reach2(p.0, cut2)).map(|&(_, i, j)| (j, i)).collect();
+    by_block.sort_unstable();
+    let mut by_run: Vec<(u32, u32)> = by_block.iter().map(|&(j, i)| (i, j)).collect();
+    by_run.sort_unstable();
     let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
-    let accept = |best: &Option<(Coord<f64>, Coord<f64>, f64)>, d: f64| best.map_or(d < bound, |b| d < b.2);
+    let accept = |best: &Option<(Coord<f64>, Coord<f64>, f64)>, d: f64| d <= cut && d < bound && best.is_none_or(|b| d < b.2);
     // Site vertices, each with its closest point on the part's rings (the later of equally near segments).
-    for &(li, s, e, bb) in &site.blocks {
-        let limit = best.map_or(cut, |b| b.2.min(cut));
-        if !may_reach(box_box_d2(&bb, &zbox), limit) {
-            continue;
-        }
+    for group in by_block.chunk_by(|x, y| x.0 == y.0) {
+        let (li, s, e, _) = site.blocks[group[0].0 as usize];
         let l = &site.lines[li];
         let last = if e + 1 == l.len() { e + 1 } else { e };
         for &p in &l[s..last] {
-            let limit = best.map_or(cut, |b| b.2.min(cut));
-            if !may_reach(point_box_d2(p, &zbox), limit) {
-                continue;
-            }
             let mut near: Option<(Coord<f64>, f64)> = None;
-            for (i, b) in boxes.iter().enumerate() {
-                if !may_reach(point_box_d2(p, b), near.map_or(limit, |n| n.1.min(limit))) {
+            for &(_, i) in group {
+                if !reach2(point_box_d2(p, &boxes[i as usize]), cut2) {
                     continue;
                 }
-                for &(a, b) in run(i) {
+                for &(a, b) in run(i as usize) {
+                    if !reach2(point_box_d2(p, &seg_box(a, b)), cut2) {
+                        continue;
+                    }
                     if let Some(c) = closest_on_segment(p, a, b) {
                         let d = dist(c, p);
                         if near.is_none_or(|n| d <= n.1) {
@@ -427,19 +464,31 @@ fn nearest_pair_indexed(
             }
         }
     }
-    // Part vertices, each with its closest point on each site line.
-    for (i, b) in boxes.iter().enumerate() {
-        if !may_reach(box_box_d2(b, &site.bbox), best.map_or(cut, |b| b.2.min(cut))) {
-            continue;
-        }
-        for &(z, _) in run(i) {
-            let limit = best.map_or(cut, |b| b.2.min(cut));
-            if !may_reach(point_box_d2(z, &site.bbox), limit) {
-                continue;
-            }
+    // Part vertices, each with its closest point on each site line (the later of equally near segments).
+    for group in by_run.chunk_by(|x, y| x.0 == y.0) {
+        for &(z, _) in run(group[0].0 as usize) {
             for li in 0..site.lines.len() {
-                let limit = best.map_or(cut, |b| b.2.min(cut));
-                if let Some((q, d)) = closest_on_line(li, z, limit) {
+                let mut near: Option<(Coord<f64>, f64)> = None;
+                for &(_, j) in group {
+                    let (lj, s, e, bb) = site.blocks[j as usize];
+                    if lj != li || !reach2(point_box_d2(z, &bb), cut2) {
+                        continue;
+                    }
+                    let l = &site.lines[li];
+                    for k in s..e {
+                        let (a, b) = (l[k], l[k + 1]);
+                        if !reach2(point_box_d2(z, &seg_box(a, b)), cut2) {
+                            continue;
+                        }
+                        if let Some(c) = closest_on_segment(z, a, b) {
+                            let d = dist(c, z);
+                            if near.is_none_or(|n| d <= n.1) {
+                                near = Some((c, d));
+                            }
+                        }
+                    }
+                }
+                if let Some((q, d)) = near {
                     if accept(&best, d) {
                         best = Some((q, z, d));
                     }
@@ -448,6 +497,11 @@ fn nearest_pair_indexed(
         }
     }
     best
+}
+
+#[inline]
+fn seg_box(a: Coord<f64>, b: Coord<f64>) -> [f64; 4] {
+    [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
 }
 
 /// The nearest pair (site point, zone point) and their planar distance, in the local frame (the reference for
