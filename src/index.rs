@@ -389,13 +389,17 @@ impl ZoneIndex {
                 let Some(rect) = fp.bounding_rect() else { return vec![] };
                 let frame = LocalFrame::at(rect.center());
                 let fp_segs = SiteSegments::new(&frame, site);
+                // The footprint's own area, for every zone covering it whole: computed once, not per zone (each is
+                // a geodesic inverse per vertex).
+                let mut fp_area: Option<f64> = None;
                 self.clipped_candidates(rect)
                     .into_iter()
                     .filter_map(|(zone, c)| {
                         // Parts of a valid multipolygon are disjoint: a part covering the whole footprint leaves
                         // nothing of it to the others.
                         if c.covers_rect {
-                            return Some(Overlap { zone, area_m2: Some(geodesic_area(fp)), length_m: None });
+                            let area = *fp_area.get_or_insert_with(|| geodesic_area(fp));
+                            return Some(Overlap { zone, area_m2: Some(area), length_m: None });
                         }
                         let inside = c.parts.intersection(fp);
                         // An empty overlap may still be a touch along an edge or at a vertex (the boundary counts):

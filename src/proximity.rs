@@ -18,7 +18,10 @@
 use crate::index::{IndexedPart, LocalFrame, Nearby, Site, ZoneId, ZoneIndex};
 use crate::zone::Zone;
 use crate::zone::ZoneKind;
-use geo::{Closest, ClosestPoint, Coord, Distance, Euclidean, Geodesic, LineString, MapCoords, Point, Polygon, Rect};
+use crate::segindex::{point_segment_dist2, segment_segment_dist2, CHUNK};
+use geo::{Coord, Distance, Geodesic, LineString, Point, Rect};
+#[cfg(test)]
+use geo::{Closest, ClosestPoint, Euclidean, Polygon};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -142,6 +145,8 @@ pub fn near_and_nearby(
     let grown = Rect::new(Coord { x: rect.min().x - dx, y: rect.min().y - dy }, Coord { x: rect.max().x + dx, y: rect.max().y + dy });
     let local_site = frame.site(site);
     let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
+    // Lines and footprints: their rings in the frame with block boxes, for the indexed nearest-pair search.
+    let lines = LocalLines::new(site, to_local);
     let mut bounds = Vec::new();
     let mut nearby_found: Vec<Nearby> = Vec::new();
     // (zone, pair in lon/lat, distance, exact): the distance is first the short-line formula's, Karney's where that
@@ -158,6 +163,8 @@ pub fn near_and_nearby(
         if largest.is_none() && radius.is_none() {
             continue;
         }
+        // Farther than this, no pair can matter (1 % frame margin, plus a metre).
+        let limit = largest.unwrap_or(0.0).max(radius.unwrap_or(0.0)) * 1.01 + 1.0;
         // The nearest pair by distance (the first part holding it), and for the nearby list the smallest squared
         // distance: the same part but for ties within a rounding of the square root.
         let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
@@ -175,7 +182,7 @@ pub fn near_and_nearby(
                     best_d2 = best_d2.min(d2);
                     (q, p, d2.sqrt())
                 }),
-                _ => nearest_pair(&local_site, &p.polygon.map_coords(to_local)),
+                _ => nearest_pair_indexed(&lines, p, &to_local, limit),
             };
             if let Some(pair) = pair {
                 if best.is_none_or(|b| pair.2.total_cmp(&b.2).is_lt()) {
@@ -394,9 +401,289 @@ fn nearest_on_part_with(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame, b
     best.get().map(|(_, p, d2)| (q, p, d2))
 }
 
-/// The nearest pair (site point, zone point) and their planar distance, in the local frame. Between two
+/// A line or footprint site's rings (lines) in the local frame, with a box per block of [`BLOCK`] segments: the
+/// non-point side of [`nearest_pair_indexed`], built once per query.
+struct LocalLines {
+    lines: Vec<Vec<Coord<f64>>>,
+    /// `(line, first segment, end segment, box [x0, y0, x1, y1] of the vertices first..=end)`, in line and segment
+    /// order; a one-vertex line has one block of no segment.
+    blocks: Vec<(usize, usize, usize, [f64; 4])>,
+}
+
+const BLOCK: usize = 32;
+
+fn grow(b: &mut [f64; 4], c: Coord<f64>) {
+    *b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
+}
+
+const EMPTY_BOX: [f64; 4] = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+
+impl LocalLines {
+    fn new(site: &Site, to_local: impl Fn(Coord<f64>) -> Coord<f64>) -> LocalLines {
+        let rings: Vec<&LineString<f64>> = match site {
+            Site::Point(_) => vec![],
+            Site::Line(ml) => ml.0.iter().collect(),
+            Site::Footprint(mp) => mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect(),
+        };
+        let lines: Vec<Vec<Coord<f64>>> = rings.iter().map(|l| l.0.iter().map(|c| to_local(*c)).collect()).collect();
+        let mut blocks = Vec::new();
+        for (li, l) in lines.iter().enumerate() {
+            if l.len() == 1 {
+                blocks.push((li, 0, 0, [l[0].x, l[0].y, l[0].x, l[0].y]));
+            }
+            let n = l.len().saturating_sub(1);
+            for s in (0..n).step_by(BLOCK) {
+                let e = (s + BLOCK).min(n);
+                let mut b = EMPTY_BOX;
+                l[s..=e].iter().for_each(|c| grow(&mut b, *c));
+                blocks.push((li, s, e, b));
+            }
+        }
+        LocalLines { lines, blocks }
+    }
+}
+
+/// Squared distance from a point to a box (0 inside).
+#[inline]
+fn point_box_d2(p: Coord<f64>, b: &[f64; 4]) -> f64 {
+    let dx = (b[0] - p.x).max(p.x - b[2]).max(0.0);
+    let dy = (b[1] - p.y).max(p.y - b[3]).max(0.0);
+    dx * dx + dy * dy
+}
+
+/// Squared distance between two boxes (0 if they meet).
+#[inline]
+fn box_box_d2(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
+    let dy = (a[1] - b[3]).max(b[1] - a[3]).max(0.0);
+    dx * dx + dy * dy
+}
+
+/// Squared distance between the farthest corners of two boxes: no point of one is farther from a point of the other.
+#[inline]
+fn box_box_far2(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let dx = (a[2] - b[0]).max(b[2] - a[0]);
+    let dy = (a[3] - b[1]).max(b[3] - a[1]);
+    dx * dx + dy * dy
+}
+
+/// Whether a squared lower bound `lb2` may still hold something at squared distance `bound2` or nearer (a margin for
+/// rounding, so pruning never drops a candidate the full walk would take).
+#[inline]
+fn reach2(lb2: f64, bound2: f64) -> bool {
+    lb2 * (1.0 - 1e-9) - 1e-9 <= bound2
+}
+
+/// geo's `Line::closest_point` of `p` (the same arithmetic, so the same point): `None` for a zero-length segment.
+#[inline]
+fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Option<Coord<f64>> {
+    let d = b - a;
+    // geo: a zero-length line (hypot 0, i.e. both deltas 0) has no single closest point.
+    if d.x == 0.0 && d.y == 0.0 {
+        return None;
+    }
+    let to_p = p - a;
+    let t = (to_p.x * d.x + to_p.y * d.y) / (d.x * d.x + d.y * d.y);
+    if t < 0.0 {
+        Some(a)
+    } else if t > 1.0 {
+        Some(b)
+    } else {
+        Some(Coord { x: a.x + t * d.x, y: a.y + t * d.y })
+    }
+}
+
+#[inline]
+fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let d = a - b;
+    d.x.hypot(d.y)
+}
+
+/// [`nearest_pair`] for a line or footprint site without copying the part. The part's runs of [`CHUNK`] segments
+/// carry boxes computed at load; pairs of a run box and a site block box bound the nearest distance from below (box
+/// gap) and above (far corners), so only the runs that may hold the nearest pair are read and taken to the frame.
+/// Then two phases:
+/// 1. the nearest distance only, best first: box pairs nearest first, segment against segment, until no box pair
+///    can be nearer;
+/// 2. the pair itself as [`nearest_pair`] picks it — each site vertex with its closest point on the part's rings,
+///    then each part vertex with its closest point on each site line, the first strictly nearest kept, with geo's
+///    arithmetic — but reading only what lies within that distance (plus a rounding margin) of the other side.
+///
+/// Whatever is skipped is farther than the nearest distance, so the pair returned is the one the full walk returns
+/// whenever it is nearer than `bound` (the caller's reach); nothing at `bound` or farther is returned.
+fn nearest_pair_indexed(
+    site: &LocalLines,
+    part: &IndexedPart,
+    to_local: &impl Fn(Coord<f64>) -> Coord<f64>,
+    bound: f64,
+) -> Option<(Coord<f64>, Coord<f64>, f64)> {
+    // Every run's box in the local frame (from the load-time boxes, no segment read).
+    let mut boxes: Vec<[f64; 4]> = Vec::new();
+    part.segs.segments_pruned(
+        part.polygon,
+        |b| {
+            let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
+            boxes.push([lo.x, lo.y, hi.x, hi.y]);
+            false
+        },
+        |_, _| {},
+    );
+    // Box pairs (run, site block) that may come within `bound`, nearest first, and an upper bound of the nearest
+    // distance: each box holds a point of its geometry, so no pair is farther apart than its boxes' far corners.
+    let mut pairs: Vec<(f64, u32, u32)> = Vec::new();
+    let mut upper2 = f64::INFINITY;
+    for (i, zb) in boxes.iter().enumerate() {
+        for (j, (_, _, _, bb)) in site.blocks.iter().enumerate() {
+            let lb = box_box_d2(zb, bb);
+            if reach2(lb, bound * bound) {
+                pairs.push((lb, i as u32, j as u32));
+                upper2 = upper2.min(box_box_far2(zb, bb));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    pairs.retain(|p| reach2(p.0, upper2));
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // Read (and take to the frame) only the runs of those pairs, in ring order; `first[k]` is run k's place.
+    let mut needed = vec![false; boxes.len()];
+    pairs.iter().for_each(|p| needed[p.1 as usize] = true);
+    let mut first = vec![u32::MAX; boxes.len()];
+    let mut loaded = 0u32;
+    let mut k = 0usize;
+    let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+    part.segs.segments_pruned(
+        part.polygon,
+        |_| {
+            let keep = needed[k];
+            if keep {
+                first[k] = loaded * CHUNK as u32;
+                loaded += 1;
+            }
+            k += 1;
+            keep
+        },
+        |a, b| segs.push((to_local(a), to_local(b))),
+    );
+    // Every run is CHUNK segments but possibly the part's last, which is also the last read.
+    let run = |i: usize| {
+        let s = first[i] as usize;
+        &segs[s.min(segs.len())..(s + CHUNK).min(segs.len())]
+    };
+
+    // 1. The nearest distance (squared), any order.
+    let mut best2 = f64::INFINITY;
+    for &(lb, i, j) in &pairs {
+        if !reach2(lb, best2) {
+            break;
+        }
+        let (li, s, e, bb) = site.blocks[j as usize];
+        let l = &site.lines[li];
+        for &(a, b) in run(i as usize) {
+            let ab = seg_box(a, b);
+            if !reach2(box_box_d2(&ab, &bb), best2) {
+                continue;
+            }
+            if s == e {
+                best2 = best2.min(point_segment_dist2(l[s], a, b));
+            }
+            for k in s..e {
+                if reach2(box_box_d2(&ab, &seg_box(l[k], l[k + 1])), best2) {
+                    best2 = best2.min(segment_segment_dist2(a, b, l[k], l[k + 1]));
+                }
+            }
+        }
+    }
+    if !reach2(best2, bound * bound) {
+        return None;
+    }
+    // Crossing edges (never a zone the site does not touch): the vertex candidates are all that count, search them all.
+    let cut = if best2 > 0.0 { best2.sqrt() * (1.0 + 1e-9) + 1e-9 } else { bound };
+    let cut2 = cut * cut;
+
+    // 2. The pair, in the full walk's order, among what lies within `cut`.
+    let mut by_block: Vec<(u32, u32)> = pairs.iter().filter(|p| reach2(p.0, cut2)).map(|&(_, i, j)| (j, i)).collect();
+    by_block.sort_unstable();
+    let mut by_run: Vec<(u32, u32)> = by_block.iter().map(|&(j, i)| (i, j)).collect();
+    by_run.sort_unstable();
+    let mut best: Option<(Coord<f64>, Coord<f64>, f64)> = None;
+    let accept = |best: &Option<(Coord<f64>, Coord<f64>, f64)>, d: f64| d <= cut && d < bound && best.is_none_or(|b| d < b.2);
+    // Site vertices, each with its closest point on the part's rings (the later of equally near segments).
+    for group in by_block.chunk_by(|x, y| x.0 == y.0) {
+        let (li, s, e, _) = site.blocks[group[0].0 as usize];
+        let l = &site.lines[li];
+        let last = if e + 1 == l.len() { e + 1 } else { e };
+        for &p in &l[s..last] {
+            let mut near: Option<(Coord<f64>, f64)> = None;
+            for &(_, i) in group {
+                if !reach2(point_box_d2(p, &boxes[i as usize]), cut2) {
+                    continue;
+                }
+                for &(a, b) in run(i as usize) {
+                    if !reach2(point_box_d2(p, &seg_box(a, b)), cut2) {
+                        continue;
+                    }
+                    if let Some(c) = closest_on_segment(p, a, b) {
+                        let d = dist(c, p);
+                        if near.is_none_or(|n| d <= n.1) {
+                            near = Some((c, d));
+                        }
+                    }
+                }
+            }
+            if let Some((q, d)) = near {
+                if accept(&best, d) {
+                    best = Some((p, q, d));
+                }
+            }
+        }
+    }
+    // Part vertices, each with its closest point on each site line (the later of equally near segments).
+    for group in by_run.chunk_by(|x, y| x.0 == y.0) {
+        for &(z, _) in run(group[0].0 as usize) {
+            for li in 0..site.lines.len() {
+                let mut near: Option<(Coord<f64>, f64)> = None;
+                for &(_, j) in group {
+                    let (lj, s, e, bb) = site.blocks[j as usize];
+                    if lj != li || !reach2(point_box_d2(z, &bb), cut2) {
+                        continue;
+                    }
+                    let l = &site.lines[li];
+                    for k in s..e {
+                        let (a, b) = (l[k], l[k + 1]);
+                        if !reach2(point_box_d2(z, &seg_box(a, b)), cut2) {
+                            continue;
+                        }
+                        if let Some(c) = closest_on_segment(z, a, b) {
+                            let d = dist(c, z);
+                            if near.is_none_or(|n| d <= n.1) {
+                                near = Some((c, d));
+                            }
+                        }
+                    }
+                }
+                if let Some((q, d)) = near {
+                    if accept(&best, d) {
+                        best = Some((q, z, d));
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+#[inline]
+fn seg_box(a: Coord<f64>, b: Coord<f64>) -> [f64; 4] {
+    [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
+}
+
+/// The nearest pair (site point, zone point) and their planar distance, in the local frame (the reference for
+/// [`nearest_pair_indexed`], tests). Between two
 /// geometries that do not meet, the shortest distance is reached at a vertex of one of them, so it is enough to
 /// take every vertex of each to its closest point on the other.
+#[cfg(test)]
 fn nearest_pair(site: &Site, zone: &Polygon<f64>) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     let closest_on = |g: &dyn Fn(Point<f64>) -> Closest<f64>, p: Point<f64>| match g(p) {
         Closest::Intersection(q) | Closest::SinglePoint(q) => Some(q),
@@ -537,6 +824,63 @@ mod tests {
         assert!(worst < SHORT_GEODESIC_MAX_ERR_M / 100.0, "largest error {worst:e} m");
         assert_eq!(short_geodesic(Coord { x: 113.0, y: 34.0 }, Coord { x: 113.3, y: 34.0 }), None, "27 km: beyond the limit");
         assert!(near_rounding_edge(12.35) && near_rounding_edge(12.34999) && !near_rounding_edge(12.3499) && !near_rounding_edge(12.3));
+    }
+
+    #[test]
+    fn the_indexed_pair_search_returns_the_walks_nearest_pair() {
+        use crate::segindex::SegIndex;
+        use geo::{BoundingRect, MapCoords, MultiLineString, MultiPolygon};
+        // A wiggly part of 800 vertices with a hole, ~2 km across near 113°E 34°N, against seeded 120-vertex
+        // circles (footprints, one with a hole) and open lines around and inside the hole.
+        let frame0 = LocalFrame::at(Coord { x: 113.0, y: 34.0 });
+        let (lon, lat) = frame0.degrees(1.0);
+        let ring = |cx: f64, cy: f64, r_m: f64, n: usize, wiggle: f64, phase: f64| {
+            let mut v: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = r_m * (1.0 + wiggle * (7.0 * t + phase).sin());
+                    Coord { x: cx + r * t.cos() * lon, y: cy + r * t.sin() * lat }
+                })
+                .collect();
+            v.push(v[0]);
+            LineString(v)
+        };
+        let poly = Polygon::new(ring(113.0, 34.0, 1000.0, 800, 0.1, 0.0), vec![ring(113.0, 34.0, 300.0, 120, 0.1, 1.0)]);
+        let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &SegIndex::new(&poly) };
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut found = 0;
+        for k in 0..100 {
+            // Outside the part (1.3–4 km from its centre) or in its hole (within 150 m of the centre).
+            let (r, t) = if k % 5 == 0 { (150.0 * next(), std::f64::consts::TAU * next()) } else { (1300.0 + 2700.0 * next(), std::f64::consts::TAU * next()) };
+            let c = Coord { x: 113.0 + r * t.cos() * lon, y: 34.0 + r * t.sin() * lat };
+            let size = if k % 5 == 0 { 40.0 } else { 100.0 + 300.0 * next() };
+            let site = match k % 3 {
+                0 => Site::Line(MultiLineString(vec![
+                    LineString(ring(c.x, c.y, size, 50, 0.2, next()).0[..30].to_vec()),
+                    LineString(vec![Coord { x: c.x + 0.3 * size * lon, y: c.y }]),
+                ])),
+                1 => Site::Footprint(MultiPolygon(vec![Polygon::new(ring(c.x, c.y, size, 120, 0.05, next()), vec![ring(c.x, c.y, size / 3.0, 40, 0.0, 0.0)])])),
+                _ => Site::Footprint(MultiPolygon(vec![Polygon::new(ring(c.x, c.y, size, 120, 0.05, next()), vec![])])),
+            };
+            let frame = LocalFrame::at(c);
+            let to_local = |q: Coord<f64>| frame.point(Point(q)).0;
+            let walk = nearest_pair(&frame.site(&site), &poly.map_coords(to_local)).expect("walk");
+            let lines = LocalLines::new(&site, to_local);
+            for bound in [f64::INFINITY, 5000.0, walk.2 * 1.5, walk.2, walk.2 * 0.5] {
+                let indexed = nearest_pair_indexed(&lines, &part, &to_local, bound);
+                if walk.2 < bound {
+                    assert_eq!(indexed, Some(walk), "site {k} bound {bound}");
+                    found += 1;
+                } else {
+                    assert_eq!(indexed, None, "site {k} bound {bound}");
+                }
+            }
+        }
+        assert!(found > 200, "{found}");
     }
 
     #[test]

@@ -1,0 +1,102 @@
+//! Profiling and regression driver for footprint assessments at scale (issue 6).
+//!
+//! `cargo run --release --example assess_footprints -- DATASET.toml [N] [ANSWERS.jsonl]`: loads the dataset once,
+//! then assesses the scale bench's footprints (row 3: 1,000-vertex circles of ~2 km² centred on control-unit
+//! boundary vertices, same seed, the first N of the bench's 200) with the bench's facts. With an answers path it
+//! writes each answer's JSON, one a line, so two builds can be compared byte for byte (`cmp`).
+//!
+//! For callgrind without paying the instrumented load: `ECOGATE_PROFILE_GO=FILE` as for `assess_points` (the driver
+//! prints `ready` after the load and waits for FILE). `ECOGATE_PROFILE_REPEAT=K` assesses the footprints K times
+//! (answers written once), for `perf record`.
+
+use ecogate::assess::Engine;
+use ecogate::index::Site;
+use ecogate::zone::{Zone, ZoneKind};
+use geo::{LineString, MultiPolygon, Polygon};
+use std::io::Write;
+use std::path::PathBuf;
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The scale bench's `circle`: 1,000 vertices, radius ~800 m, centred at `c`.
+fn circle(c: geo::Coord<f64>) -> MultiPolygon<f64> {
+    let (dx, dy) = (800.0 / (111_320.0 * c.y.to_radians().cos()), 800.0 / 110_900.0);
+    let ring: Vec<(f64, f64)> = (0..=1000)
+        .map(|i| {
+            let t = i as f64 / 1000.0 * std::f64::consts::TAU;
+            (c.x + dx * t.cos(), c.y + dy * t.sin())
+        })
+        .collect();
+    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let manifest = PathBuf::from(args.next().ok_or("usage: assess_footprints DATASET.toml [N] [ANSWERS.jsonl]")?);
+    let n: usize = args.next().unwrap_or_else(|| "200".into()).parse()?;
+    let answers = args.next().map(PathBuf::from);
+    let repeat: usize = std::env::var("ECOGATE_PROFILE_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let e = Engine::load(&manifest, &root.join("data/rules"))?;
+    // The bench's footprint stream: unit boundary vertices picked with Lcg(99).
+    let units: Vec<&Zone> = e.index.zones().iter().filter(|z| z.kind() == ZoneKind::ControlUnit).collect();
+    if units.is_empty() {
+        return Err("no control units".into());
+    }
+    let mut rng = Lcg(99);
+    let fps: Vec<MultiPolygon<f64>> = (0..200)
+        .map(|_| {
+            let u = units[(rng.next() * units.len() as f64) as usize];
+            let ring = &u.geometry.0[0].exterior().0;
+            circle(ring[(rng.next() * (ring.len() - 1) as f64) as usize])
+        })
+        .take(n)
+        .collect();
+    let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
+    eprintln!("ready");
+    if let Some(go) = std::env::var_os("ECOGATE_PROFILE_GO") {
+        while !std::path::Path::new(&go).exists() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let mut out = match &answers {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
+    let mut hits = 0usize;
+    let mut times = Vec::with_capacity(n * repeat);
+    let t0 = std::time::Instant::now();
+    for round in 0..repeat {
+        for fp in &fps {
+            let site = Site::Footprint(fp.clone());
+            let t = std::time::Instant::now();
+            let a = e.assess(&site, &facts);
+            times.push(t.elapsed().as_nanos() as u64);
+            hits += a.zones.len();
+            if let (0, Some(w)) = (round, out.as_mut()) {
+                serde_json::to_writer(&mut *w, &a)?;
+                w.write_all(b"\n")?;
+            }
+        }
+    }
+    if let Some(mut w) = out {
+        w.flush()?;
+    }
+    let total = t0.elapsed().as_secs_f64();
+    times.sort_unstable();
+    let q = |f: f64| times.get(((times.len() as f64 - 1.0) * f).round() as usize).map_or(0.0, |t| *t as f64 / 1e6);
+    eprintln!(
+        "done: {} footprints, {hits} zone hits; {:.1} footprints/s, median {:.3} ms, p99 {:.3} ms",
+        times.len(),
+        times.len() as f64 / total,
+        q(0.5),
+        q(0.99)
+    );
+    Ok(())
+}
