@@ -253,7 +253,7 @@ fn open_checked(path: &Path) -> Result<Connection, rusqlite::Error> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // WAL: readers beside the writer; FULL: a committed record survives power loss, not only a process crash.
     // Rows are appended in rowid order and only the small unique index on the random id takes random inserts: as a
-    // WITHOUT ROWID table keyed by the id, every 6 KB answer went to a random place in the table's B-tree, and the
+    // WITHOUT ROWID table keyed by the id, every ≈ 9 KB answer went to a random place in the table's B-tree, and the
     // writer spent most of its time re-reading and splitting pages (databases made that way keep working).
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
