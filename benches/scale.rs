@@ -17,20 +17,16 @@
 
 use ecogate::assess::Engine;
 use ecogate::index::{geodesic_area, Site, ZoneIndex};
-use ecogate::zone::{Requirements, Zone, ZoneDetail, ZoneKind};
+use ecogate::zone::{Requirements, Zone, ZoneDetail};
 use geo::{BooleanOps, BoundingRect, CoordsIter, Intersects, LineString, MultiPolygon, Point, Polygon};
 use std::hint::black_box;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+#[path = "support/scale_inputs.rs"]
+mod scale_inputs;
+use scale_inputs::Lcg;
 
 /// Median and p99 of per-operation times, ns.
 fn stats(mut ns: Vec<f64>) -> (f64, f64) {
@@ -111,18 +107,6 @@ fn single(n: usize) -> ZoneIndex {
     }])
 }
 
-/// A 1,000-vertex circle of radius ~800 m (~2 km²) centred at `c`.
-fn circle(c: geo::Coord<f64>) -> MultiPolygon<f64> {
-    let (dx, dy) = (800.0 / (111_320.0 * c.y.to_radians().cos()), 800.0 / 110_900.0);
-    let ring: Vec<(f64, f64)> = (0..=1000)
-        .map(|i| {
-            let t = i as f64 / 1000.0 * std::f64::consts::TAU;
-            (c.x + dx * t.cos(), c.y + dy * t.sin())
-        })
-        .collect();
-    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
-}
-
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let manifest = std::env::var_os("ECOGATE_SCALE_DATASET")
@@ -152,11 +136,7 @@ fn main() {
     println!("|---|---|---|---|---|---|");
 
     // Random points over the control units' extent.
-    let ext = e.index.extent(ZoneKind::ControlUnit).expect("units");
-    let mut rng = Lcg(20_261_127);
-    let pts: Vec<Point<f64>> = (0..points_n)
-        .map(|_| Point::new(ext.min().x + ext.width() * rng.next(), ext.min().y + ext.height() * rng.next()))
-        .collect();
+    let pts = scale_inputs::points(&e, points_n).expect("control units");
 
     // ECOGATE_SCALE_PROFILE=assess: only full point assessments after the load, for `perf record`.
     if std::env::var("ECOGATE_SCALE_PROFILE").is_ok_and(|v| v == "assess") {
@@ -215,15 +195,7 @@ fn main() {
     }
 
     // Footprints centred on control-unit boundary vertices.
-    let units: Vec<&Zone> = e.index.zones().iter().filter(|z| z.kind() == ZoneKind::ControlUnit).collect();
-    let mut r3 = Lcg(99);
-    let fps: Vec<MultiPolygon<f64>> = (0..200)
-        .map(|_| {
-            let u = units[(r3.next() * units.len() as f64) as usize];
-            let ring = &u.geometry.0[0].exterior().0;
-            circle(ring[(r3.next() * (ring.len() - 1) as f64) as usize])
-        })
-        .collect();
+    let fps = scale_inputs::footprints(&e);
     if want("footprint") {
         let fp_t = stats(time_each(fps.len(), |i| e.assess(&Site::Footprint(fps[i].clone()), &facts).zones.len()));
         let fp_base = stats(time_each(fps.len().min(50), |i| {

@@ -11,30 +11,11 @@
 
 use ecogate::assess::Engine;
 use ecogate::index::Site;
-use ecogate::zone::{Zone, ZoneKind};
-use geo::{LineString, MultiPolygon, Polygon};
 use std::io::Write;
 use std::path::PathBuf;
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// The scale bench's `circle`: 1,000 vertices, radius ~800 m, centred at `c`.
-fn circle(c: geo::Coord<f64>) -> MultiPolygon<f64> {
-    let (dx, dy) = (800.0 / (111_320.0 * c.y.to_radians().cos()), 800.0 / 110_900.0);
-    let ring: Vec<(f64, f64)> = (0..=1000)
-        .map(|i| {
-            let t = i as f64 / 1000.0 * std::f64::consts::TAU;
-            (c.x + dx * t.cos(), c.y + dy * t.sin())
-        })
-        .collect();
-    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
-}
+#[path = "../benches/support/scale_inputs.rs"]
+mod scale_inputs;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -44,27 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repeat: usize = std::env::var("ECOGATE_PROFILE_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e = Engine::load(&manifest, &root.join("data/rules"))?;
-    // The bench's footprint stream: unit boundary vertices picked with Lcg(99).
-    let units: Vec<&Zone> = e.index.zones().iter().filter(|z| z.kind() == ZoneKind::ControlUnit).collect();
-    if units.is_empty() {
+    let mut fps = scale_inputs::footprints(&e);
+    if fps.is_empty() {
         return Err("no control units".into());
     }
-    let mut rng = Lcg(99);
-    let fps: Vec<MultiPolygon<f64>> = (0..200)
-        .map(|_| {
-            let u = units[(rng.next() * units.len() as f64) as usize];
-            let ring = &u.geometry.0[0].exterior().0;
-            circle(ring[(rng.next() * (ring.len() - 1) as f64) as usize])
-        })
-        .take(n)
-        .collect();
+    fps.truncate(n);
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
-    eprintln!("ready");
-    if let Some(go) = std::env::var_os("ECOGATE_PROFILE_GO") {
-        while !std::path::Path::new(&go).exists() {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
+    scale_inputs::ready_then_wait_for_go();
     let mut out = match &answers {
         Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
         None => None,

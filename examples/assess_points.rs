@@ -10,18 +10,11 @@
 
 use ecogate::assess::Engine;
 use ecogate::index::Site;
-use ecogate::zone::ZoneKind;
-use geo::Point;
 use std::io::Write;
 use std::path::PathBuf;
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+#[path = "../benches/support/scale_inputs.rs"]
+mod scale_inputs;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -30,17 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let answers = args.next().map(PathBuf::from);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e = Engine::load(&manifest, &root.join("data/rules"))?;
-    let ext = e.index.extent(ZoneKind::ControlUnit).ok_or("no control units")?;
-    let mut rng = Lcg(20_261_127);
-    let pts: Vec<Point<f64>> =
-        (0..n).map(|_| Point::new(ext.min().x + ext.width() * rng.next(), ext.min().y + ext.height() * rng.next())).collect();
+    let pts = scale_inputs::points(&e, n).ok_or("no control units")?;
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
-    eprintln!("ready");
-    if let Some(go) = std::env::var_os("ECOGATE_PROFILE_GO") {
-        while !std::path::Path::new(&go).exists() {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
+    scale_inputs::ready_then_wait_for_go();
     let mut out = match &answers {
         Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
         None => None,
