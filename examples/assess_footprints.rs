@@ -11,7 +11,6 @@
 
 use ecogate::assess::Engine;
 use ecogate::index::Site;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[path = "../benches/support/scale_inputs.rs"]
@@ -32,10 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fps.truncate(n);
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
     scale_inputs::ready_then_wait_for_go();
-    let mut out = match &answers {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
-        None => None,
-    };
+    let mut out = scale_inputs::Answers::create(answers.as_deref())?;
     let mut hits = 0usize;
     let mut times = Vec::with_capacity(n * repeat);
     let t0 = std::time::Instant::now();
@@ -46,15 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let a = e.assess(&site, &facts);
             times.push(t.elapsed().as_nanos() as u64);
             hits += a.zones.len();
-            if let (0, Some(w)) = (round, out.as_mut()) {
-                serde_json::to_writer(&mut *w, &a)?;
-                w.write_all(b"\n")?;
+            if round == 0 {
+                out.write(&a)?;
             }
         }
     }
-    if let Some(mut w) = out {
-        w.flush()?;
-    }
+    out.finish()?;
     let total = t0.elapsed().as_secs_f64();
     times.sort_unstable();
     let q = |f: f64| times.get(((times.len() as f64 - 1.0) * f).round() as usize).map_or(0.0, |t| *t as f64 / 1e6);

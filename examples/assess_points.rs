@@ -10,7 +10,6 @@
 
 use ecogate::assess::Engine;
 use ecogate::index::Site;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[path = "../benches/support/scale_inputs.rs"]
@@ -26,10 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pts = scale_inputs::points(&e, n).ok_or("no control units")?;
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
     scale_inputs::ready_then_wait_for_go();
-    let mut out = match &answers {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
-        None => None,
-    };
+    let mut out = scale_inputs::Answers::create(answers.as_deref())?;
     let mut n_verdicts = 0usize;
     let mut times = Vec::with_capacity(n);
     let t0 = std::time::Instant::now();
@@ -38,14 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let a = e.assess(&Site::Point(*p), &facts);
         times.push(t.elapsed().as_nanos() as u64);
         n_verdicts += a.rules.len();
-        if let Some(w) = out.as_mut() {
-            serde_json::to_writer(&mut *w, &a)?;
-            w.write_all(b"\n")?;
-        }
+        out.write(&a)?;
     }
-    if let Some(mut w) = out {
-        w.flush()?;
-    }
+    out.finish()?;
     let total = t0.elapsed().as_secs_f64();
     times.sort_unstable();
     let median_us = times.get(n / 2).map_or(0.0, |t| *t as f64 / 1000.0);

@@ -64,3 +64,29 @@ pub fn ready_then_wait_for_go() {
         }
     }
 }
+
+/// Each answer's JSON, one a line, when a path was given: two builds' answers then compare byte for byte (`cmp`).
+pub struct Answers(Option<std::io::BufWriter<std::fs::File>>);
+
+impl Answers {
+    pub fn create(path: Option<&std::path::Path>) -> std::io::Result<Answers> {
+        Ok(Answers(match path {
+            Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+            None => None,
+        }))
+    }
+
+    pub fn write(&mut self, answer: &impl serde::Serialize) -> Result<(), Box<dyn std::error::Error>> {
+        use std::io::Write;
+        if let Some(w) = self.0.as_mut() {
+            serde_json::to_writer(&mut *w, answer)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.0.map_or(Ok(()), |mut w| w.flush())
+    }
+}
