@@ -1,6 +1,7 @@
 //! In-process engine benchmarks on the bundled Wugang sample, each beside a baseline measured in the same run:
 //! - zone lookup through the R-tree over polygon parts vs a linear scan of every zone with the same exact test;
-//! - a full point assessment (lookup + rules + nearby distances);
+//! - a full point assessment (lookup + rules + nearby distances), and its answer written as JSON (what the HTTP API
+//!   adds per request; parts shared by every answer are rendered once at load);
 //! - a footprint assessment (a 1,000-vertex polygon of ~2 km² across unit boundaries);
 //! - one vector tile.
 //! Run with `make bench` (`cargo bench --bench engine`); results and the machine go in BENCHMARKS.md.
@@ -64,6 +65,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % pts.len();
             black_box(e.assess(&Site::Point(pts[i]), &facts).verdict)
+        })
+    });
+    let answers: Vec<_> = pts.iter().map(|p| e.assess(&Site::Point(*p), &facts)).collect();
+    g.bench_function("point_answer_to_json", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            serde_json::to_vec(black_box(&answers[i])).map(|v| v.len()).unwrap_or(0)
         })
     });
     let fp = Site::Footprint(footprint());

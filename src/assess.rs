@@ -132,10 +132,12 @@ struct AnswerParts {
     /// `zh / en` question per declared fact.
     questions: BTreeMap<String, Shared<str>>,
     rulebook: Shared<RulebookRef>,
+    dataset: Shared<DatasetInfo>,
 }
 
 struct ZoneParts {
     zref: Shared<ZoneRef>,
+    requirements: Shared<Requirements>,
     code: Shared<str>,
     name: Shared<str>,
     /// The zone-scope rules selecting this zone, in rulebook order, with their filled citations.
@@ -163,9 +165,11 @@ impl AnswerParts {
             .zones()
             .iter()
             .map(|z| ZoneParts {
-                zref: Shared::from(ZoneRef::of(z)),
-                code: Shared(Arc::from(z.code.as_str())),
-                name: Shared(Arc::from(z.name.as_str())),
+                // Flattened into zone hits, nearby and proximity entries: cannot be raw JSON.
+                zref: Shared::unrendered(ZoneRef::of(z)),
+                requirements: Shared::from(z.requirements.clone()),
+                code: Shared::from(z.code.as_str()),
+                name: Shared::from(z.name.as_str()),
                 rules: rulebook
                     .rules
                     .iter()
@@ -186,8 +190,9 @@ impl AnswerParts {
             zones,
             jurisdiction,
             titles: rulebook.rules.iter().map(|r| Shared::from(r.title.clone())).collect(),
-            questions: rulebook.facts.keys().map(|f| (f.clone(), Shared(Arc::from(rulebook.question(f).as_str())))).collect(),
+            questions: rulebook.facts.keys().map(|f| (f.clone(), Shared::from(rulebook.question(f).as_str()))).collect(),
             rulebook: Shared::from(RulebookRef { id: rulebook.info.id.clone(), version: rulebook.version.clone() }),
+            dataset: Shared::from(dataset.clone()),
         }
     }
 }
@@ -294,7 +299,7 @@ impl Engine {
             .map(|o| {
                 let z = self.index.zone(o.zone);
                 let share = o.area_m2.zip(site_summary.area_m2).map(|(a, t)| if t > 0.0 { a / t } else { 0.0 });
-                ZoneHit::new(z, self.parts.zones[o.zone].zref.clone(), o.area_m2, share, o.length_m)
+                ZoneHit::new(z, &self.parts.zones[o.zone], o.area_m2, share, o.length_m)
             })
             .collect();
         if let Site::Line(line) = site {
@@ -410,7 +415,7 @@ impl Engine {
             nearby_radius_m: options.nearby_radius_m,
             proximity: self.proximity_zones(near),
             warnings,
-            dataset: Shared(self.dataset.clone()),
+            dataset: self.parts.dataset.clone(),
             rulebook: self.parts.rulebook.clone(),
             engine: concat!("ecogate ", env!("CARGO_PKG_VERSION")),
         }
@@ -546,7 +551,7 @@ impl Engine {
         let ask = |facts: &[String]| {
             facts
                 .iter()
-                .map(|f| self.parts.questions.get(f).cloned().unwrap_or_else(|| Shared(Arc::from(self.rulebook.question(f).as_str()))))
+                .map(|f| self.parts.questions.get(f).cloned().unwrap_or_else(|| Shared::from(self.rulebook.question(f).as_str())))
                 .collect::<Vec<_>>()
         };
         AppliedRule {
@@ -632,8 +637,43 @@ pub struct Assessment {
 }
 
 /// A part of an answer shared with other answers (dataset identity, zone identities, filled citations): built once
-/// at load and counted, not copied, into each answer. Serialises as the value itself and reads as it (`Deref`).
-pub struct Shared<T: ?Sized>(pub Arc<T>);
+/// at load and counted, not copied, into each answer. Reads as the value (`Deref`) and serialises as it.
+///
+/// Most parts also carry their JSON, rendered once at load ([`Shared::new`]): an answer is ≈ 9 KB of JSON, mostly
+/// these parts (citations, rule titles, questions), and escaping their strings again for every answer cost as much as
+/// a third of a point assessment. The rendered text is what serde_json writes for the value (compact), so a compact
+/// answer is byte for byte the same; a pretty-printed one shows these parts compact unless it goes through a
+/// `serde_json::Value` first. A part serialised with `#[serde(flatten)]` (a zone's identity in hits, nearby and
+/// proximity entries) cannot be raw JSON and is made with [`Shared::unrendered`]. (Splicing the rendered identity
+/// into each entry by hand was tried: serde_json validates raw JSON made at run time by parsing it, which cost more
+/// than the escaping it saved.)
+pub struct Shared<T: ?Sized>(Arc<SharedPart<T>>);
+
+struct SharedPart<T: ?Sized> {
+    json: Option<Box<serde_json::value::RawValue>>,
+    value: Box<T>,
+}
+
+impl<T: ?Sized + Serialize> Shared<T> {
+    fn boxed(value: Box<T>) -> Self {
+        // Rendering cannot fail for these plain data types; if it ever did, the value is serialised each time.
+        let json = serde_json::value::to_raw_value(&*value).ok();
+        Shared(Arc::new(SharedPart { json, value }))
+    }
+}
+
+impl<T: Serialize> Shared<T> {
+    /// A shared part with its JSON rendered now.
+    pub fn new(v: T) -> Self {
+        Shared::boxed(Box::new(v))
+    }
+
+
+    /// A shared part serialised field by field each time: raw JSON cannot be `#[serde(flatten)]`ed into a parent.
+    pub fn unrendered(v: T) -> Self {
+        Shared(Arc::new(SharedPart { json: None, value: Box::new(v) }))
+    }
+}
 
 impl<T: ?Sized> Clone for Shared<T> {
     fn clone(&self) -> Self {
@@ -641,52 +681,61 @@ impl<T: ?Sized> Clone for Shared<T> {
     }
 }
 
-impl<T> From<T> for Shared<T> {
+impl<T: Serialize> From<T> for Shared<T> {
     fn from(v: T) -> Self {
-        Shared(Arc::new(v))
+        Shared::new(v)
+    }
+}
+
+impl From<&str> for Shared<str> {
+    fn from(s: &str) -> Self {
+        Shared::boxed(Box::from(s))
     }
 }
 
 impl<T: ?Sized> std::ops::Deref for Shared<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.0
+        &self.0.value
     }
 }
 
 impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (*self.0).fmt(f)
+        (**self).fmt(f)
     }
 }
 
 impl<T: ?Sized + std::fmt::Display> std::fmt::Display for Shared<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (*self.0).fmt(f)
+        (**self).fmt(f)
     }
 }
 
 impl<T: ?Sized + PartialEq> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
-        *self.0 == *other.0
+        **self == **other
     }
 }
 
 impl PartialEq<str> for Shared<str> {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        &**self == other
     }
 }
 
 impl PartialEq<&str> for Shared<str> {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        &**self == *other
     }
 }
 
 impl<T: ?Sized + Serialize> Serialize for Shared<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (*self.0).serialize(s)
+        match &self.0.json {
+            Some(json) => json.serialize(s),
+            None => self.0.value.serialize(s),
+        }
     }
 }
 
@@ -832,19 +881,20 @@ pub struct ZoneHit {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub crossings: Vec<crate::chainage::Crossing>,
     #[serde(skip_serializing_if = "Requirements::is_empty")]
-    pub requirements: Requirements,
+    #[schema(value_type = Requirements)]
+    pub requirements: Shared<Requirements>,
 }
 
 impl ZoneHit {
-    fn new(z: &Zone, zone: Shared<ZoneRef>, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
+    fn new(z: &Zone, parts: &ZoneParts, area: Option<f64>, share: Option<f64>, length: Option<f64>) -> ZoneHit {
         ZoneHit {
-            zone,
+            zone: parts.zref.clone(),
             subclass: z.subclass.clone(),
             overlap_area_m2: area,
             overlap_share: share,
             crossing_length_m: length,
             crossings: Vec::new(),
-            requirements: z.requirements.clone(),
+            requirements: parts.requirements.clone(),
         }
     }
 }
@@ -937,5 +987,37 @@ pub struct Warning {
 impl Warning {
     fn new(code: &str, zh: &str, en: &str) -> Warning {
         Warning { code: code.into(), zh: zh.into(), en: en.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_part_serialises_byte_for_byte_as_its_value() {
+        let c = CitationOut {
+            instrument: "《饮用水水源保护区污染防治管理规定》".into(),
+            article: "第十二条".into(),
+            text: "禁止新建、扩建向水体排放污染物的建设项目。\"引号\"\n换行".into(),
+            source: None,
+            verified: true,
+            note: Some("note".into()),
+        };
+        let shared = Shared::new(c.clone());
+        assert_eq!(serde_json::to_string(&shared).unwrap(), serde_json::to_string(&c).unwrap());
+        assert_eq!(serde_json::to_value(&shared).unwrap(), serde_json::to_value(&c).unwrap());
+        let s: Shared<str> = Shared::from("水源\u{1}");
+        assert_eq!(serde_json::to_string(&s).unwrap(), serde_json::to_string("水源\u{1}").unwrap());
+    }
+
+    #[test]
+    fn an_unrendered_part_can_be_flattened() {
+        let z = ZoneRef { layer: "w".into(), kind: ZoneKind::WaterSource, code: "W1".into(), name: "水源".into(), grade: None, grade_zh: None };
+        let hit = NearbyZone { zone: Shared::unrendered(z), distance_m: 12.5 };
+        assert_eq!(
+            serde_json::to_string(&hit).unwrap(),
+            r#"{"layer":"w","kind":"water_source","code":"W1","name":"水源","distance_m":12.5}"#
+        );
     }
 }

@@ -431,7 +431,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let e = data.engine()?;
             if data.json {
                 let out = serde_json::json!({ "dataset": &*e.dataset, "layers": e.layers, "validation": e.validation });
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                println!("{}", pretty_json(&out));
             } else {
                 print!("{}", report::layers_text(&e));
             }
@@ -443,7 +443,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let book = crate::rules::Rulebook::load_dir(&data.rules_path(), IndustryTable::bundled())
                 .map_err(|e| Failure::Engine(e.into()))?;
             if data.json {
-                println!("{}", serde_json::to_string_pretty(&book).unwrap_or_default());
+                println!("{}", pretty_json(&book));
             } else {
                 print!("{}", report::rules_text(&book));
             }
@@ -454,7 +454,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let started = std::time::Instant::now();
             let stats = crate::synth::generate(&preset, seed, &out).map_err(|e| Failure::Usage(e.to_string()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&stats).unwrap_or_default());
+                println!("{}", pretty_json(&stats));
             } else {
                 println!(
                     "{}: {} units, {} red lines, {} water-source zones, {} reserve zones, {} vertices in {:.1} s",
@@ -472,7 +472,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Industries { query, json } => {
             let hits = IndustryTable::bundled().search(&query, 50);
             if json {
-                println!("{}", serde_json::to_string_pretty(&hits).unwrap_or_default());
+                println!("{}", pretty_json(&hits));
             } else {
                 for i in hits {
                     println!("{:<5} {:?} {} {}", i.code, i.level, i.name_zh, i.name_en.as_deref().unwrap_or(""));
@@ -513,7 +513,7 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     let (engine, facts, options) = args.engine_facts_options()?;
     let assessment = engine.assess_input(&site, &facts, options);
     if args.data.json {
-        println!("{}", serde_json::to_string_pretty(&assessment).unwrap_or_default());
+        println!("{}", pretty_json(&assessment));
     } else {
         print!("{}", report::assessment_text(&assessment));
     }
@@ -535,7 +535,7 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<i32, Failure> {
     let (engine, facts, options) = args.engine_facts_options()?;
     let answer = crate::upload::assess_upload(&engine, upload, &facts, options);
     if args.data.json {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        println!("{}", pretty_json(&answer));
     } else {
         print!("{}", crate::upload::report_text(&answer));
     }
@@ -690,10 +690,23 @@ fn validate(manifest: &Path, json: bool) -> Result<i32, Failure> {
     };
     if json {
         let out = serde_json::json!({ "ok": ok, "summary": summary, "problems": report.problems });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", pretty_json(&out));
     } else {
         println!("{summary}");
         print!("{}", report::validation_text(&report));
     }
     Ok(if ok { EXIT_PERMITTED } else { EXIT_ERROR })
+}
+
+/// Pretty JSON for the terminal. Answers carry parts rendered once at load as compact JSON
+/// ([`crate::assess::Shared`]), which the pretty printer would copy as they are; so the compact text is transcoded
+/// into pretty form instead (field order kept, which a detour through `serde_json::Value` would sort).
+fn pretty_json(v: &impl serde::Serialize) -> String {
+    let transcode = || -> Result<Vec<u8>, serde_json::Error> {
+        let compact = serde_json::to_vec(v)?;
+        let mut out = Vec::with_capacity(compact.len() * 2);
+        serde_transcode::transcode(&mut serde_json::Deserializer::from_slice(&compact), &mut serde_json::Serializer::pretty(&mut out))?;
+        Ok(out)
+    };
+    transcode().ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default()
 }

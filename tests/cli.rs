@@ -35,6 +35,28 @@ fn check_prohibited_exits_3_and_prints_the_article() {
 }
 
 #[test]
+fn check_json_is_pretty_throughout_in_the_answers_field_order() {
+    // Citations, titles and the dataset identity are rendered to compact JSON once at load; the terminal output must
+    // still be pretty-printed everywhere and keep the answer's field order (verdict first, engine last).
+    let out = ecogate()
+        .args(["check", "--json"])
+        .args(LEVEL2)
+        .args(["--industry", "3011", "--nature", "new", "--discharges", "yes"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("{\n  \"verdict\": \"prohibited\""), "{text}");
+    assert!(text.contains("\"citation\": {\n"), "citations pretty-printed: {text}");
+    assert!(text.contains("\"dataset\": {\n"), "dataset identity pretty-printed: {text}");
+    assert!(!text.contains("\":{\"") && !text.contains("\",\""), "no compact object left: {text}");
+    let at = |key: &str| text.find(&format!("\n  \"{key}\": ")).unwrap_or_else(|| panic!("top-level {key} missing: {text}"));
+    let order = ["verdict", "site", "facts", "zones", "rules", "proximity", "warnings", "dataset", "rulebook", "engine"].map(at);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "top-level fields in the answer's order: {order:?}");
+    assert!(stdout_json(&out)["rules"][0]["citation"]["verified"].is_boolean());
+}
+
+#[test]
 fn check_permitted_exits_0() {
     ecogate().args(["check"]).args(GENERAL).args(["--industry", "1411", "--nature", "new"]).assert().code(0);
 }
