@@ -129,10 +129,15 @@ struct AnswerParts {
     jurisdiction: Vec<(usize, Shared<CitationOut>)>,
     /// Per rule, by position in the rulebook.
     titles: Vec<Shared<Text>>,
+    /// Per rule, by position: the conditions an applying rule carries.
+    conditions: Vec<Shared<Vec<Text>>>,
+    no_conditions: Shared<Vec<Text>>,
     /// `zh / en` question per declared fact.
     questions: BTreeMap<String, Shared<str>>,
     rulebook: Shared<RulebookRef>,
     dataset: Shared<DatasetInfo>,
+    /// The notice every answer on illustrative data carries.
+    illustrative: Option<Shared<Warning>>,
 }
 
 struct ZoneParts {
@@ -190,9 +195,18 @@ impl AnswerParts {
             zones,
             jurisdiction,
             titles: rulebook.rules.iter().map(|r| Shared::from(r.title.clone())).collect(),
+            conditions: rulebook.rules.iter().map(|r| Shared::from(r.conditions.clone())).collect(),
+            no_conditions: Shared::from(Vec::new()),
             questions: rulebook.facts.keys().map(|f| (f.clone(), Shared::from(rulebook.question(f).as_str()))).collect(),
             rulebook: Shared::from(RulebookRef { id: rulebook.info.id.clone(), version: rulebook.version.clone() }),
             dataset: Shared::from(dataset.clone()),
+            illustrative: dataset.illustrative.then(|| {
+                Warning::new(
+                    "illustrative_data",
+                    dataset.notice_zh.as_deref().unwrap_or("示例数据，非官方边界。"),
+                    dataset.notice_en.as_deref().unwrap_or("Illustrative data, not official boundaries."),
+                )
+            }),
         }
     }
 }
@@ -390,12 +404,8 @@ impl Engine {
             }
         }
 
-        if self.dataset.illustrative {
-            warnings.push(Warning::new(
-                "illustrative_data",
-                self.dataset.notice_zh.as_deref().unwrap_or("示例数据，非官方边界。"),
-                self.dataset.notice_en.as_deref().unwrap_or("Illustrative data, not official boundaries."),
-            ));
+        if let Some(notice) = &self.parts.illustrative {
+            warnings.push(notice.clone());
         }
 
         let summary = summarise(verdict, &rules, &questions, covered);
@@ -511,7 +521,7 @@ impl Engine {
 
     /// A second lookup with the coordinates read as GCJ-02: if that changes the zones hit, the request's "WGS84"
     /// may really be a phone map app's GCJ-02, and the answer says what it would be then.
-    fn possible_gcj02(&self, site: &Site) -> Option<Warning> {
+    fn possible_gcj02(&self, site: &Site) -> Option<Shared<Warning>> {
         let as_gcj = |c: geo::Coord<f64>| gcj::gcj02_to_wgs84(c);
         let alternative = match site {
             Site::Point(p) => Site::Point(p.map_coords(as_gcj)),
@@ -561,9 +571,9 @@ impl Engine {
             zone_code: zone.map(|z| z.code.clone()),
             zone_name: zone.map(|z| z.name.clone()),
             conditions: if matches!(ev.outcome, Outcome::Restricted | Outcome::Prohibited | Outcome::Permitted) {
-                rule.conditions.clone()
+                self.parts.conditions[i].clone()
             } else {
-                vec![]
+                self.parts.no_conditions.clone()
             },
             reason: ev.reason,
             questions: ask(&ev.missing),
@@ -628,7 +638,8 @@ pub struct Assessment {
     /// Zones the site does not touch within the rulebook's proximity bands for their kind (default 500 m, 1 km, 5 km;
     /// none for control units), nearest first, with geodesic distances.
     pub proximity: Vec<ProximityZone>,
-    pub warnings: Vec<Warning>,
+    #[schema(value_type = Vec<Warning>)]
+    pub warnings: Vec<Shared<Warning>>,
     #[schema(value_type = DatasetInfo)]
     pub dataset: Shared<DatasetInfo>,
     #[schema(value_type = RulebookRef)]
@@ -836,29 +847,35 @@ pub struct DerivedFact {
     pub because: Text,
 }
 
-/// Which zone: the identity shared by hits and nearby zones.
+/// Which zone: the identity shared by hits and nearby zones. Flattened into them, so it cannot be written as one
+/// piece of pre-rendered JSON; its strings are (each a [`Shared<str>`]), which spares escaping them per answer.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ZoneRef {
-    pub layer: String,
+    #[schema(value_type = String)]
+    pub layer: Shared<str>,
     pub kind: ZoneKind,
-    pub code: String,
-    pub name: String,
+    #[schema(value_type = String)]
+    pub code: Shared<str>,
+    #[schema(value_type = String)]
+    pub name: Shared<str>,
     /// class / level / reserve zone / category
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub grade: Option<Shared<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade_zh: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub grade_zh: Option<Shared<str>>,
 }
 
 impl ZoneRef {
     fn of(z: &Zone) -> ZoneRef {
         ZoneRef {
-            layer: z.layer.clone(),
+            layer: Shared::from(z.layer.as_str()),
             kind: z.kind(),
-            code: z.code.clone(),
-            name: z.name.clone(),
-            grade: z.detail.grade().map(str::to_string),
-            grade_zh: z.detail.grade_zh().map(str::to_string),
+            code: Shared::from(z.code.as_str()),
+            name: Shared::from(z.name.as_str()),
+            grade: z.detail.grade().map(Shared::from),
+            grade_zh: z.detail.grade_zh().map(Shared::from),
         }
     }
 }
@@ -912,8 +929,9 @@ pub struct AppliedRule {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub zone_name: Option<Shared<str>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<Text>,
+    #[serde(skip_serializing_if = "no_conditions")]
+    #[schema(value_type = Vec<Text>)]
+    pub conditions: Shared<Vec<Text>>,
     /// Why a rule did not trigger.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -928,6 +946,10 @@ pub struct AppliedRule {
     pub exceptions_not_claimed: Vec<Shared<str>>,
     #[schema(value_type = CitationOut)]
     pub citation: Shared<CitationOut>,
+}
+
+fn no_conditions(c: &Shared<Vec<Text>>) -> bool {
+    c.is_empty()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -985,8 +1007,9 @@ pub struct Warning {
 }
 
 impl Warning {
-    fn new(code: &str, zh: &str, en: &str) -> Warning {
-        Warning { code: code.into(), zh: zh.into(), en: en.into() }
+    /// Shared like the other answer parts: the illustrative-data notice is made once at load and is in every answer.
+    fn new(code: &str, zh: &str, en: &str) -> Shared<Warning> {
+        Shared::from(Warning { code: code.into(), zh: zh.into(), en: en.into() })
     }
 }
 

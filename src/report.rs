@@ -48,7 +48,7 @@ pub fn assessment_text(a: &Assessment) -> String {
 
     let _ = writeln!(s, "\nZones hit 涉及分区 ({}):", a.zones.len());
     for z in &a.zones {
-        let grade = z.zone.grade_zh.clone().or_else(|| z.zone.grade.clone()).unwrap_or_default();
+        let grade = z.zone.grade_zh.as_deref().or(z.zone.grade.as_deref()).unwrap_or_default();
         let _ = write!(s, "  [{}] {} {} {}", z.zone.kind, z.zone.code, z.zone.name, grade);
         if let (Some(m2), Some(share)) = (z.overlap_area_m2, z.overlap_share) {
             let _ = write!(s, " — overlap {:.1} m² ({:.1}% of footprint)", m2, share * 100.0);
@@ -84,7 +84,7 @@ pub fn assessment_text(a: &Assessment) -> String {
             if c.verified { "" } else { " [wording not verified 未核实]" }
         );
         let _ = writeln!(s, "      「{}」", c.text);
-        for cond in &r.conditions {
+        for cond in r.conditions.iter() {
             let _ = writeln!(s, "      condition 条件: {}", cond.zh);
         }
         for q in &r.questions {

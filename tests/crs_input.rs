@@ -50,7 +50,7 @@ fn assess(input: &SiteInput) -> Assessment {
 }
 
 fn zone_codes(a: &Assessment) -> Vec<String> {
-    let mut v: Vec<String> = a.zones.iter().map(|z| z.zone.code.clone()).collect();
+    let mut v: Vec<String> = a.zones.iter().map(|z| z.zone.code.to_string()).collect();
     v.sort();
     v
 }
@@ -69,7 +69,7 @@ fn assert_is_the_reference_point(a: &Assessment) {
 }
 
 fn warning<'a>(a: &'a Assessment, code: &str) -> Option<&'a ecogate::assess::Warning> {
-    a.warnings.iter().find(|w| w.code == code)
+    a.warnings.iter().find(|w| w.code == code).map(|w| &**w)
 }
 
 // ------------------------------------------------------------------------------------------------ library

@@ -53,7 +53,7 @@ fn fired<'a>(a: &'a Assessment, rule: &str) -> &'a ecogate::assess::AppliedRule 
 }
 
 fn zone_codes(a: &Assessment) -> Vec<&str> {
-    let mut v: Vec<&str> = a.zones.iter().map(|z| z.zone.code.as_str()).collect();
+    let mut v: Vec<&str> = a.zones.iter().map(|z| &*z.zone.code).collect();
     v.sort();
     v
 }

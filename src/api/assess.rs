@@ -219,7 +219,13 @@ async fn answer(state: &AppState, client: Option<&Client>, request: Value, engin
     match (format.f.as_deref(), recorded) {
         (Some("geojson"), recorded) => Ok(geojson_response(engine, site, a, recorded.map(|r| r.0))),
         (_, Some((_, body))) => Ok(json_bytes(body)),
-        (_, None) => Ok(Json(a).into_response()),
+        (_, None) => {
+            // An answer is ≈ 9 KB: written into a buffer of that order at once, where axum's `Json` starts at 128
+            // bytes and copies the answer at each of seven doublings.
+            let mut body = Vec::with_capacity(16 * 1024);
+            serde_json::to_writer(&mut body, &a).map_err(|e| internal("cannot serialise the answer", e))?;
+            Ok(json_bytes(body))
+        }
     }
 }
 
@@ -380,7 +386,7 @@ fn zone_feature(engine: &Engine, id: ZoneId, geometry: Option<geo::MultiPolygon<
 fn geojson_response(engine: &Engine, site: &Site, a: Assessment, id: Option<String>) -> Response {
     let mut features = Vec::new();
     for hit in &a.zones {
-        for id in engine.index.find_code(&hit.zone.code).into_iter().filter(|id| engine.index.zone(*id).layer == hit.zone.layer) {
+        for id in engine.index.find_code(&hit.zone.code).into_iter().filter(|id| *engine.index.zone(*id).layer == *hit.zone.layer) {
             let geometry = match site {
                 Site::Footprint(fp) => Some(engine.index.zone(id).geometry.intersection(fp)),
                 _ => None,
