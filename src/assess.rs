@@ -273,8 +273,8 @@ impl Engine {
     /// Assesses with per-request options (e.g. a nearby radius the request chose).
     pub fn assess_with(&self, site: &Site, facts: &Facts, options: AssessOptions) -> Assessment {
         let (facts_all, derived) = self.rulebook.derive(facts, self.industries);
-        let overlaps = self.index.overlaps(site);
         let site_summary = SiteSummary::of(site);
+        let overlaps = self.index.overlaps_given_area(site, site_summary.area_m2);
         let mut warnings = Vec::new();
 
         // Coverage: control units tile the territory, so their overlap is what the data covers.

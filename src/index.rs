@@ -15,8 +15,8 @@
 
 use crate::zone::{Zone, ZoneKind};
 use geo::{
-    BooleanOps, BoundingRect, Coord, GeodesicArea, Intersects, Length, LineString, MapCoords,
-    MultiLineString, MultiPolygon, Orient, Point, Polygon, Rect,
+    BooleanOps, BoundingRect, Coord, Intersects, Length, LineString, MapCoords,
+    MultiLineString, MultiPolygon, Point, Polygon, Rect,
 };
 use crate::segindex::{clip_ring, point_segment_dist2, segment_segment_dist2, SegIndex};
 use rayon::prelude::*;
@@ -369,6 +369,13 @@ impl ZoneIndex {
 
     /// Zones a site touches, with overlap area (footprints) or crossing length (lines).
     pub fn overlaps(&self, site: &Site) -> Vec<Overlap> {
+        self.overlaps_given_area(site, None)
+    }
+
+    /// [`ZoneIndex::overlaps`] for a caller that has the footprint's own area already (`geodesic_area` of the site,
+    /// as the assessment's site summary does): a zone covering the whole footprint reports that area instead of
+    /// measuring the footprint again.
+    pub fn overlaps_given_area(&self, site: &Site, site_area_m2: Option<f64>) -> Vec<Overlap> {
         match site {
             Site::Point(p) => self.zones_at(*p).into_iter().map(|zone| Overlap { zone, area_m2: None, length_m: None }).collect(),
             Site::Line(line) => {
@@ -391,7 +398,7 @@ impl ZoneIndex {
                 let fp_segs = SiteSegments::new(&frame, site);
                 // The footprint's own area, for every zone covering it whole: computed once, not per zone (each is
                 // a geodesic inverse per vertex).
-                let mut fp_area: Option<f64> = None;
+                let mut fp_area: Option<f64> = site_area_m2;
                 self.clipped_candidates(rect)
                     .into_iter()
                     .filter_map(|(zone, c)| {
@@ -509,10 +516,9 @@ impl ZoneIndex {
     }
 }
 
-/// Geodesic area of a (multi)polygon in m², independent of ring winding.
-pub fn geodesic_area(mp: &MultiPolygon<f64>) -> f64 {
-    mp.orient(geo::orient::Direction::Default).geodesic_area_signed().abs()
-}
+/// Geodesic area of a (multi)polygon in m², independent of ring winding (the fast authalic path where its error
+/// bound allows, Karney otherwise: see [`crate::area`]).
+pub use crate::area::geodesic_area;
 
 /// Geodesic length of lines in m.
 pub fn geodesic_length(ml: &MultiLineString<f64>) -> f64 {
