@@ -347,23 +347,23 @@ impl ZoneIndex {
         out
     }
 
-    /// [`ZoneIndex::parts_in_rect`] with each part's bounding box (from the R-tree, computed at load) and segment
-    /// index, so a caller can prune and search parts without walking their vertices.
-    pub fn indexed_parts_in_rect(&self, rect: Rect<f64>) -> Vec<(ZoneId, Vec<IndexedPart<'_>>)> {
-        let mut c = self.candidates(rect);
-        c.sort_by_key(|e| (e.zone, e.part));
-        let mut out: Vec<(ZoneId, Vec<IndexedPart<'_>>)> = Vec::new();
-        for e in c {
-            let p = IndexedPart {
-                polygon: self.part(e),
-                bbox: Rect::new(Coord { x: e.env.lower()[0], y: e.env.lower()[1] }, Coord { x: e.env.upper()[0], y: e.env.upper()[1] }),
-                segs: &self.segs[e.zone][e.part],
-            };
-            match out.last_mut() {
-                Some((z, parts)) if *z == e.zone => parts.push(p),
-                _ => out.push((e.zone, vec![p])),
-            }
-        }
+    /// The polygon parts whose bounding box meets the lon/lat rectangle, of the zones `keep` accepts, each with its
+    /// bounding box (from the R-tree, computed at load) and segment index, so a caller can prune and search parts
+    /// without walking their vertices. One flat list in (zone, part) order (`(zone, part number, part)`; callers
+    /// group by zone): one allocation, and nothing built for the zones a caller skips (proximity skips control
+    /// units, most of the candidates at provincial scale).
+    pub fn indexed_parts_in_rect(&self, rect: Rect<f64>, keep: impl Fn(ZoneId) -> bool) -> Vec<(ZoneId, usize, IndexedPart<'_>)> {
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut out: Vec<(ZoneId, usize, IndexedPart<'_>)> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .filter(|e| keep(e.zone))
+            .map(|e| {
+                let bbox = Rect::new(Coord { x: e.env.lower()[0], y: e.env.lower()[1] }, Coord { x: e.env.upper()[0], y: e.env.upper()[1] });
+                (e.zone, e.part, IndexedPart { polygon: self.part(e), bbox, segs: &self.segs[e.zone][e.part] })
+            })
+            .collect();
+        out.sort_unstable_by_key(|(z, p, _)| (*z, *p));
         out
     }
 
