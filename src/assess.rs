@@ -120,6 +120,14 @@ pub struct Engine {
     parts: AnswerParts,
     /// The last request's facts with their derivations ([`Derived`]): requests in a row usually state the same facts.
     derived: ArcSwapOption<Derived>,
+    /// A point's proximity candidates per grid cell, for the rulebook's bands and the default nearby radius.
+    near_cells: crate::proximity::NearCells,
+}
+
+/// The zones an answer's nearby list may hold: not control units, which tile the territory (one is always a few
+/// metres away). The proximity cells list these, so they must be the nearby search's filter too.
+fn listed_nearby(z: &Zone) -> bool {
+    z.kind() != ZoneKind::ControlUnit
 }
 
 /// What [`Rulebook::derive`] makes of one set of facts, kept for the next request stating the same facts: deriving
@@ -250,7 +258,8 @@ impl Engine {
         options: AssessOptions,
     ) -> Engine {
         let parts = AnswerParts::new(&index, &rulebook, &dataset);
-        Engine { dataset, layers, validation, index, rulebook, industries, options, parts, derived: ArcSwapOption::empty() }
+        let near_cells = crate::proximity::NearCells::new(&index, &rulebook.proximity, options.nearby_radius_m, listed_nearby);
+        Engine { dataset, layers, validation, index, rulebook, industries, options, parts, derived: ArcSwapOption::empty(), near_cells }
     }
 
     pub fn load(manifest: &Path, rules_dir: &Path) -> Result<Engine, EngineError> {
@@ -413,18 +422,18 @@ impl Engine {
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
         // No nearby control units: they tile the territory. For a point, the nearby list comes from proximity's
         // candidate query and edge searches (the same distances, one search instead of two).
-        let not_unit = |z: &Zone| z.kind() != ZoneKind::ControlUnit;
         let (near, nearby) = match site {
             Site::Point(_) => crate::proximity::near_and_nearby(
                 &self.index,
                 &self.rulebook.proximity,
                 site,
                 &exclude,
-                Some((options.nearby_radius_m, &not_unit)),
+                Some((options.nearby_radius_m, &listed_nearby)),
+                Some(&self.near_cells),
             ),
             _ => (
                 crate::proximity::near(&self.index, &self.rulebook.proximity, site, &exclude),
-                self.index.nearby_where(site, options.nearby_radius_m, &exclude, not_unit),
+                self.index.nearby_where(site, options.nearby_radius_m, &exclude, listed_nearby),
             ),
         };
         let nearby = nearby
