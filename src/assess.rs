@@ -16,7 +16,8 @@ use geo::{Centroid, Distance, Haversine, Intersects, MapCoords, Point};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use arc_swap::ArcSwapOption;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -117,6 +118,48 @@ pub struct Engine {
     pub options: AssessOptions,
     /// The parts of answers that depend only on the zones and the rulebook, built once ([`AnswerParts`]).
     parts: AnswerParts,
+    /// The last request's facts with their derivations ([`Derived`]): requests in a row usually state the same facts.
+    derived: ArcSwapOption<Derived>,
+    /// A point's proximity candidates per grid cell, for the rulebook's bands and the default nearby radius.
+    near_cells: crate::proximity::NearCells,
+}
+
+/// The zones an answer's nearby list may hold: not control units, which tile the territory (one is always a few
+/// metres away). The proximity cells list these, so they must be the nearby search's filter too.
+fn listed_nearby(z: &Zone) -> bool {
+    z.kind() != ZoneKind::ControlUnit
+}
+
+/// What [`Rulebook::derive`] makes of one set of facts, kept for the next request stating the same facts: deriving
+/// copies the facts and looks up the industry in the table for each derivation (12 % of a point assessment). One
+/// entry, swapped without a lock, so it stays bounded and needs no eviction; a request with other facts derives
+/// afresh and replaces it. It depends only on the facts and the engine's rulebook and industry table, both fixed
+/// for the engine's life.
+struct Derived {
+    /// The facts as the request stated them (the key, and the answer's `supplied`).
+    supplied: Shared<Facts>,
+    /// Stated and derived facts, what the rules are evaluated against.
+    all: Facts,
+    derived: Shared<Vec<DerivedFact>>,
+    /// Per rule, filled on first use: its evaluation if no test of the rule reads the zone (`in_zone_list`), as it
+    /// is then the same for every zone and for the jurisdiction, and an answer copies it instead of evaluating
+    /// again; `None` for a rule that reads the zone (evaluated per zone).
+    evaluations: Vec<OnceLock<Option<Evaluation>>>,
+}
+
+impl Derived {
+    /// The evaluation of rule `i` against `zone` (none: the jurisdiction).
+    fn evaluate(&self, rulebook: &Rulebook, industries: &IndustryTable, i: usize, zone: Option<&Zone>) -> Evaluation {
+        let rule = &rulebook.rules[i];
+        let shared = self.evaluations[i].get_or_init(|| {
+            let reads_zone = rule.when.iter().chain(&rule.unless).any(|t| t.in_zone_list.is_some());
+            (!reads_zone).then(|| rulebook.evaluate(rule, &EvalContext { facts: &self.all, zone: None, industries }))
+        });
+        match shared {
+            Some(ev) => ev.clone(),
+            None => rulebook.evaluate(rule, &EvalContext { facts: &self.all, zone, industries }),
+        }
+    }
 }
 
 /// What every answer would otherwise rebuild: each zone's identity and, per (rule, zone) the rule applies to, its
@@ -138,6 +181,9 @@ struct AnswerParts {
     dataset: Shared<DatasetInfo>,
     /// The notice every answer on illustrative data carries.
     illustrative: Option<Shared<Warning>>,
+    /// Every proximity band of the rulebook with its label (`≤5 km`): formatting a float label per finding was 5 %
+    /// of a point assessment.
+    band_labels: Vec<(f64, Shared<str>)>,
 }
 
 struct ZoneParts {
@@ -207,6 +253,13 @@ impl AnswerParts {
                     dataset.notice_en.as_deref().unwrap_or("Illustrative data, not official boundaries."),
                 )
             }),
+            band_labels: {
+                let p = &rulebook.proximity;
+                let mut bands: Vec<f64> = p.bands_m.iter().chain(p.kinds.values().flatten()).copied().collect();
+                bands.sort_by(f64::total_cmp);
+                bands.dedup();
+                bands.into_iter().map(|b| (b, Shared::from(crate::proximity::band_label(b).as_str()))).collect()
+            },
         }
     }
 }
@@ -224,7 +277,8 @@ impl Engine {
         options: AssessOptions,
     ) -> Engine {
         let parts = AnswerParts::new(&index, &rulebook, &dataset);
-        Engine { dataset, layers, validation, index, rulebook, industries, options, parts }
+        let near_cells = crate::proximity::NearCells::new(&index, &rulebook.proximity, options.nearby_radius_m, listed_nearby);
+        Engine { dataset, layers, validation, index, rulebook, industries, options, parts, derived: ArcSwapOption::empty(), near_cells }
     }
 
     pub fn load(manifest: &Path, rules_dir: &Path) -> Result<Engine, EngineError> {
@@ -270,9 +324,26 @@ impl Engine {
         self.assess_with(site, facts, self.options)
     }
 
+    /// The request's facts completed by the rulebook's derivations, from the last request's if it stated the same.
+    fn derive(&self, facts: &Facts) -> Arc<Derived> {
+        if let Some(d) = self.derived.load_full().filter(|d| *d.supplied == *facts) {
+            return d;
+        }
+        let (all, derived) = self.rulebook.derive(facts, self.industries);
+        let evaluations = self.rulebook.rules.iter().map(|_| OnceLock::new()).collect();
+        let d = Arc::new(Derived {
+            supplied: Shared::from(facts.clone()),
+            evaluations,
+            all,
+            derived: Shared::from(derived.into_iter().map(|(fact, value, because)| DerivedFact { fact, value, because }).collect::<Vec<_>>()),
+        });
+        self.derived.store(Some(d.clone()));
+        d
+    }
+
     /// Assesses with per-request options (e.g. a nearby radius the request chose).
     pub fn assess_with(&self, site: &Site, facts: &Facts, options: AssessOptions) -> Assessment {
-        let (facts_all, derived) = self.rulebook.derive(facts, self.industries);
+        let derived = self.derive(facts);
         let site_summary = SiteSummary::of(site);
         let overlaps = self.index.overlaps_given_area(site, site_summary.area_m2);
         let mut warnings = Vec::new();
@@ -340,15 +411,14 @@ impl Engine {
             let z = self.index.zone(o.zone);
             let zp = &self.parts.zones[o.zone];
             for (i, citation) in &zp.rules {
-                let rule = &self.rulebook.rules[*i];
-                let ctx = EvalContext { facts: &facts_all, zone: Some(z), industries: self.industries };
-                rules.push(self.applied(*i, Some(zp), citation, self.rulebook.evaluate(rule, &ctx)));
+                let ev = derived.evaluate(&self.rulebook, self.industries, *i, Some(z));
+                rules.push(self.applied(*i, Some(zp), citation, ev));
             }
         }
         if covered {
             for (i, citation) in &self.parts.jurisdiction {
-                let ctx = EvalContext { facts: &facts_all, zone: None, industries: self.industries };
-                rules.push(self.applied(*i, None, citation, self.rulebook.evaluate(&self.rulebook.rules[*i], &ctx)));
+                let ev = derived.evaluate(&self.rulebook, self.industries, *i, None);
+                rules.push(self.applied(*i, None, citation, ev));
             }
         }
         rules.sort_by(|a, b| a.outcome.cmp(&b.outcome));
@@ -371,18 +441,18 @@ impl Engine {
         let exclude: Vec<ZoneId> = overlaps.iter().map(|o| o.zone).collect();
         // No nearby control units: they tile the territory. For a point, the nearby list comes from proximity's
         // candidate query and edge searches (the same distances, one search instead of two).
-        let not_unit = |z: &Zone| z.kind() != ZoneKind::ControlUnit;
         let (near, nearby) = match site {
             Site::Point(_) => crate::proximity::near_and_nearby(
                 &self.index,
                 &self.rulebook.proximity,
                 site,
                 &exclude,
-                Some((options.nearby_radius_m, &not_unit)),
+                Some((options.nearby_radius_m, &listed_nearby)),
+                Some(&self.near_cells),
             ),
             _ => (
                 crate::proximity::near(&self.index, &self.rulebook.proximity, site, &exclude),
-                self.index.nearby_where(site, options.nearby_radius_m, &exclude, not_unit),
+                self.index.nearby_where(site, options.nearby_radius_m, &exclude, listed_nearby),
             ),
         };
         let nearby = nearby
@@ -414,10 +484,7 @@ impl Engine {
             verdict_zh: verdict.label_zh(),
             summary,
             site: site_summary,
-            facts: FactsReport {
-                supplied: facts.clone(),
-                derived: derived.into_iter().map(|(fact, value, because)| DerivedFact { fact, value, because }).collect(),
-            },
+            facts: FactsReport { supplied: derived.supplied.clone(), derived: derived.derived.clone() },
             zones,
             rules,
             questions,
@@ -479,13 +546,21 @@ impl Engine {
         self.proximity_zones(crate::proximity::near(&self.index, &self.rulebook.proximity, site, touching))
     }
 
+    /// A band's label, from those made at load (every band is the rulebook's; any other is formatted here).
+    fn band_label(&self, band_m: f64) -> Shared<str> {
+        match self.parts.band_labels.iter().find(|(b, _)| *b == band_m) {
+            Some((_, label)) => label.clone(),
+            None => Shared::from(crate::proximity::band_label(band_m).as_str()),
+        }
+    }
+
     fn proximity_zones(&self, near: Vec<crate::proximity::Near>) -> Vec<ProximityZone> {
         near.into_iter()
             .map(|n| ProximityZone {
                 zone: self.parts.zones[n.zone].zref.clone(),
                 distance_m: (n.distance_m * 10.0).round() / 10.0,
                 band_m: n.band_m,
-                band: crate::proximity::band_label(n.band_m),
+                band: self.band_label(n.band_m),
             })
             .collect()
     }
@@ -836,8 +911,10 @@ impl SiteSummary {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FactsReport {
-    pub supplied: Facts,
-    pub derived: Vec<DerivedFact>,
+    #[schema(value_type = BTreeMap<String, FactValue>)]
+    pub supplied: Shared<Facts>,
+    #[schema(value_type = Vec<DerivedFact>)]
+    pub derived: Shared<Vec<DerivedFact>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -990,7 +1067,8 @@ pub struct ProximityZone {
     /// The smallest band holding the distance, m.
     pub band_m: f64,
     /// The band as text: `≤500 m`, `≤1 km`, `≤5 km`.
-    pub band: String,
+    #[schema(value_type = String)]
+    pub band: Shared<str>,
 }
 
 impl NearbyZone {

@@ -139,8 +139,7 @@ impl PartCells {
             let c = |v: f64| (((v - o) * inv).floor().max(0.0) as usize).min(n - 1);
             (c(lo - 1e-9 / inv), c(hi + 1e-9 / inv))
         };
-        let mut starts = vec![0u32; nx * ny + 1];
-        let each = |f: &mut dyn FnMut(usize, usize)| {
+        let (starts, items) = cell_lists(nx * ny, |f| {
             for (k, (r, _, _)) in parts.iter().enumerate() {
                 let (cx0, cx1) = span(r[0], r[2], b[0], inv_w, nx);
                 let (cy0, cy1) = span(r[1], r[3], b[1], inv_h, ny);
@@ -150,16 +149,6 @@ impl PartCells {
                     }
                 }
             }
-        };
-        each(&mut |c, _| starts[c + 1] += 1);
-        for c in 0..nx * ny {
-            starts[c + 1] += starts[c];
-        }
-        let mut fill = starts.clone();
-        let mut items = vec![0u32; starts[nx * ny] as usize];
-        each(&mut |c, k| {
-            items[fill[c] as usize] = k as u32;
-            fill[c] += 1;
         });
         PartCells { x0: b[0], y0: b[1], x1: b[2], y1: b[3], inv_w, inv_h, nx, ny, starts, items, parts }
     }
@@ -179,6 +168,24 @@ impl PartCells {
     fn heap_bytes(&self) -> usize {
         4 * (self.starts.capacity() + self.items.capacity()) + std::mem::size_of::<([f64; 4], u32, u32)>() * self.parts.capacity()
     }
+}
+
+/// Per-cell lists in one flat array (CSR): `each` calls its argument with (cell, item) for every listing, in item
+/// order; returns `starts` (`cells + 1` offsets) and `items`, so cell `c` lists `items[starts[c]..starts[c + 1]]`.
+/// Two passes (count, then fill), no per-cell vectors.
+pub(crate) fn cell_lists(cells: usize, each: impl Fn(&mut dyn FnMut(usize, usize))) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; cells + 1];
+    each(&mut |c, _| starts[c + 1] += 1);
+    for c in 0..cells {
+        starts[c + 1] += starts[c];
+    }
+    let mut fill = starts.clone();
+    let mut items = vec![0u32; starts[cells] as usize];
+    each(&mut |c, k| {
+        items[fill[c] as usize] = k as u32;
+        fill[c] += 1;
+    });
+    (starts, items)
 }
 
 /// A candidate zone's geometry near a query rectangle: the parts clipped to the rectangle, plus whether some part's
@@ -347,23 +354,38 @@ impl ZoneIndex {
         out
     }
 
-    /// [`ZoneIndex::parts_in_rect`] with each part's bounding box (from the R-tree, computed at load) and segment
-    /// index, so a caller can prune and search parts without walking their vertices.
-    pub fn indexed_parts_in_rect(&self, rect: Rect<f64>) -> Vec<(ZoneId, Vec<IndexedPart<'_>>)> {
-        let mut c = self.candidates(rect);
-        c.sort_by_key(|e| (e.zone, e.part));
-        let mut out: Vec<(ZoneId, Vec<IndexedPart<'_>>)> = Vec::new();
-        for e in c {
-            let p = IndexedPart {
-                polygon: self.part(e),
-                bbox: Rect::new(Coord { x: e.env.lower()[0], y: e.env.lower()[1] }, Coord { x: e.env.upper()[0], y: e.env.upper()[1] }),
-                segs: &self.segs[e.zone][e.part],
-            };
-            match out.last_mut() {
-                Some((z, parts)) if *z == e.zone => parts.push(p),
-                _ => out.push((e.zone, vec![p])),
-            }
+    /// Every part's box `[x0, y0, x1, y1]` (the R-tree's, computed at load), zone and part number, in (zone, part)
+    /// order: what a precomputed candidate structure lists.
+    pub fn part_boxes(&self) -> impl Iterator<Item = ([f64; 4], ZoneId, usize)> + '_ {
+        self.cells.parts.iter().map(|(b, z, p)| (*b, *z as usize, *p as usize))
+    }
+
+    /// One part with its box (as [`ZoneIndex::part_boxes`] gives it) and segment index.
+    pub fn indexed_part(&self, zone: ZoneId, part: usize, b: [f64; 4]) -> IndexedPart<'_> {
+        IndexedPart {
+            polygon: &self.zones[zone].geometry.0[part],
+            bbox: Rect::new(Coord { x: b[0], y: b[1] }, Coord { x: b[2], y: b[3] }),
+            segs: &self.segs[zone][part],
         }
+    }
+
+    /// The polygon parts whose bounding box meets the lon/lat rectangle, of the zones `keep` accepts, each with its
+    /// bounding box (from the R-tree, computed at load) and segment index, so a caller can prune and search parts
+    /// without walking their vertices. One flat list in (zone, part) order (`(zone, part number, part)`; callers
+    /// group by zone): one allocation, and nothing built for the zones a caller skips (proximity skips control
+    /// units, most of the candidates at provincial scale).
+    pub fn indexed_parts_in_rect(&self, rect: Rect<f64>, keep: impl Fn(ZoneId) -> bool) -> Vec<(ZoneId, usize, IndexedPart<'_>)> {
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut out: Vec<(ZoneId, usize, IndexedPart<'_>)> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .filter(|e| keep(e.zone))
+            .map(|e| {
+                let bbox = Rect::new(Coord { x: e.env.lower()[0], y: e.env.lower()[1] }, Coord { x: e.env.upper()[0], y: e.env.upper()[1] });
+                (e.zone, e.part, IndexedPart { polygon: self.part(e), bbox, segs: &self.segs[e.zone][e.part] })
+            })
+            .collect();
+        out.sort_unstable_by_key(|(z, p, _)| (*z, *p));
         out
     }
 

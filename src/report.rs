@@ -41,7 +41,7 @@ pub fn assessment_text(a: &Assessment) -> String {
     if !a.facts.supplied.is_empty() || !a.facts.derived.is_empty() {
         let supplied: Vec<String> = a.facts.supplied.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(s, "Facts 项目信息: {}", if supplied.is_empty() { "(none)".into() } else { supplied.join(", ") });
-        for d in &a.facts.derived {
+        for d in a.facts.derived.iter() {
             let _ = writeln!(s, "  derived {}={} — {}", d.fact, d.value, d.because.en);
         }
     }
