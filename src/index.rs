@@ -94,9 +94,11 @@ pub struct ZoneIndex {
     cells: PartCells,
 }
 
-/// A uniform grid over the extent of all parts, each cell listing the parts whose bounding box meets it (in
-/// (zone, part) order): a point lookup reads one cell's short list instead of descending the R-tree.
-struct PartCells {
+/// A uniform grid over an extent, each cell listing the parts whose (possibly grown) box meets it, in
+/// (zone, part) order: a point reads one cell's short list instead of descending the R-tree. Point lookups use one
+/// over the parts' own boxes ([`PartCells`]); proximity one over boxes grown by the largest band
+/// ([`crate::proximity::NearCells`]).
+pub(crate) struct BoxGrid {
     x0: f64,
     y0: f64,
     x1: f64,
@@ -108,9 +110,84 @@ struct PartCells {
     /// `items[starts[c]..starts[c + 1]]` index `parts` for cell `c`.
     starts: Vec<u32>,
     items: Vec<u32>,
-    /// Every part's box `[x0, y0, x1, y1]`, zone and part number, in (zone, part) order.
-    parts: Vec<([f64; 4], u32, u32)>,
+    /// Every listed part's own box `[x0, y0, x1, y1]`, zone and part number, in (zone, part) order.
+    pub(crate) parts: Vec<([f64; 4], u32, u32)>,
 }
+
+impl BoxGrid {
+    /// A grid of `nx` × `ny` cells (from `cells(extent)`) over the extent of the boxes `cover` makes of each part's
+    /// box; each part is listed in every cell its cover meets, grown by a rounding margin so that a point's computed
+    /// cell always lists every part whose cover holds it (callers then test each box exactly).
+    pub(crate) fn new(
+        parts: Vec<([f64; 4], u32, u32)>,
+        cover: impl Fn(&[f64; 4]) -> [f64; 4],
+        cells: impl Fn(&[f64; 4]) -> (usize, usize),
+    ) -> BoxGrid {
+        let mut e = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for (b, _, _) in &parts {
+            let g = cover(b);
+            e = [e[0].min(g[0]), e[1].min(g[1]), e[2].max(g[2]), e[3].max(g[3])];
+        }
+        if parts.is_empty() || !e.iter().all(|v| v.is_finite()) {
+            return BoxGrid { x0: 0.0, y0: 0.0, x1: -1.0, y1: -1.0, inv_w: 0.0, inv_h: 0.0, nx: 1, ny: 1, starts: vec![0, 0], items: vec![], parts };
+        }
+        let (nx, ny) = cells(&e);
+        let (nx, ny) = (nx.max(1), ny.max(1));
+        let (w, h) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
+        let (inv_w, inv_h) = (nx as f64 / w, ny as f64 / h);
+        let span = |lo: f64, hi: f64, o: f64, inv: f64, n: usize| {
+            let c = |v: f64| (((v - o) * inv).floor().max(0.0) as usize).min(n - 1);
+            c(lo - 1e-9 / inv)..=c(hi + 1e-9 / inv)
+        };
+        let (starts, items) = cell_lists(nx * ny, |f| {
+            for (k, (b, _, _)) in parts.iter().enumerate() {
+                let g = cover(b);
+                for cy in span(g[1], g[3], e[1], inv_h, ny) {
+                    for cx in span(g[0], g[2], e[0], inv_w, nx) {
+                        f(cy * nx + cx, k);
+                    }
+                }
+            }
+        });
+        BoxGrid { x0: e[0], y0: e[1], x1: e[2], y1: e[3], inv_w, inv_h, nx, ny, starts, items, parts }
+    }
+
+    /// The parts listed in `p`'s cell (a superset of those whose cover holds `p`); `None` beyond the grid.
+    #[inline]
+    pub(crate) fn at(&self, p: Coord<f64>) -> Option<&[u32]> {
+        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+            return None;
+        }
+        let cx = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
+        let cy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
+        let c = cy * self.nx + cx;
+        Some(&self.items[self.starts[c] as usize..self.starts[c + 1] as usize])
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        4 * (self.starts.capacity() + self.items.capacity()) + std::mem::size_of::<([f64; 4], u32, u32)>() * self.parts.capacity()
+    }
+
+    /// Cells across and down, the extent, and the western and southern border of cell column / row `i` (tests
+    /// put points on the borders).
+    #[cfg(test)]
+    pub(crate) fn size(&self) -> (usize, usize) {
+        (self.nx, self.ny)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn extent(&self) -> [f64; 4] {
+        [self.x0, self.y0, self.x1, self.y1]
+    }
+
+    #[cfg(test)]
+    pub(crate) fn border(&self, i: usize, j: usize) -> Coord<f64> {
+        Coord { x: self.x0 + i as f64 / self.inv_w, y: self.y0 + j as f64 / self.inv_h }
+    }
+}
+
+/// The point-lookup grid: parts' own boxes, about [`CELLS_PER_PART`] cells per part.
+struct PartCells(BoxGrid);
 
 /// Grid cells per part (memory: 4 bytes per cell plus 4 per listed part).
 const CELLS_PER_PART: f64 = 4.0;
@@ -121,52 +198,19 @@ impl PartCells {
             .iter()
             .map(|e| ([e.env.lower()[0], e.env.lower()[1], e.env.upper()[0], e.env.upper()[1]], e.zone as u32, e.part as u32))
             .collect();
-        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-        for (r, _, _) in &parts {
-            b = [b[0].min(r[0]), b[1].min(r[1]), b[2].max(r[2]), b[3].max(r[3])];
-        }
-        if parts.is_empty() {
-            return PartCells { x0: 0.0, y0: 0.0, x1: -1.0, y1: -1.0, inv_w: 0.0, inv_h: 0.0, nx: 1, ny: 1, starts: vec![0, 0], items: vec![], parts };
-        }
-        let (w, h) = ((b[2] - b[0]).max(1e-9), (b[3] - b[1]).max(1e-9));
         let cells = (CELLS_PER_PART * parts.len() as f64).clamp(1.0, (1u32 << 22) as f64);
-        let nx = (cells * w / h).sqrt().round().clamp(1.0, 4096.0) as usize;
-        let ny = (cells * h / w).sqrt().round().clamp(1.0, 4096.0) as usize;
-        let (inv_w, inv_h) = (nx as f64 / w, ny as f64 / h);
-        // A box's cells, grown by one cell's rounding: a point's computed cell always lists every part whose box
-        // holds it (each candidate's box is then tested exactly).
-        let span = |lo: f64, hi: f64, o: f64, inv: f64, n: usize| {
-            let c = |v: f64| (((v - o) * inv).floor().max(0.0) as usize).min(n - 1);
-            (c(lo - 1e-9 / inv), c(hi + 1e-9 / inv))
-        };
-        let (starts, items) = cell_lists(nx * ny, |f| {
-            for (k, (r, _, _)) in parts.iter().enumerate() {
-                let (cx0, cx1) = span(r[0], r[2], b[0], inv_w, nx);
-                let (cy0, cy1) = span(r[1], r[3], b[1], inv_h, ny);
-                for cy in cy0..=cy1 {
-                    for cx in cx0..=cx1 {
-                        f(cy * nx + cx, k);
-                    }
-                }
-            }
-        });
-        PartCells { x0: b[0], y0: b[1], x1: b[2], y1: b[3], inv_w, inv_h, nx, ny, starts, items, parts }
+        PartCells(BoxGrid::new(parts, |b| *b, |e| {
+            let (w, h) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
+            let nx = (cells * w / h).sqrt().round().clamp(1.0, 4096.0) as usize;
+            let ny = (cells * h / w).sqrt().round().clamp(1.0, 4096.0) as usize;
+            (nx, ny)
+        }))
     }
 
     /// The parts whose box may hold `p` (a superset: callers test each box).
     #[inline]
     fn at(&self, p: Coord<f64>) -> &[u32] {
-        if !(p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
-            return &[];
-        }
-        let cx = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
-        let cy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
-        let c = cy * self.nx + cx;
-        &self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
-    }
-
-    fn heap_bytes(&self) -> usize {
-        4 * (self.starts.capacity() + self.items.capacity()) + std::mem::size_of::<([f64; 4], u32, u32)>() * self.parts.capacity()
+        self.0.at(p).unwrap_or(&[])
     }
 }
 
@@ -233,7 +277,7 @@ impl ZoneIndex {
     /// Heap bytes of the segment indexes, their cell grids and the point-lookup grid (for the memory report of the
     /// scale benchmark).
     pub fn segment_index_bytes(&self) -> usize {
-        self.segs.iter().flatten().map(SegIndex::heap_bytes).sum::<usize>() + self.cells.heap_bytes()
+        self.segs.iter().flatten().map(SegIndex::heap_bytes).sum::<usize>() + self.cells.0.heap_bytes()
     }
 
     pub fn zones(&self) -> &[Zone] {
@@ -267,7 +311,7 @@ impl ZoneIndex {
         let p = p.0;
         // Candidates come in (zone, part) order: the zones found are sorted, a zone's second part is skipped.
         for &k in self.cells.at(p) {
-            let (b, zone, part) = &self.cells.parts[k as usize];
+            let (b, zone, part) = &self.cells.0.parts[k as usize];
             if !(p.x >= b[0] && p.x <= b[2] && p.y >= b[1] && p.y <= b[3]) {
                 continue;
             }
@@ -357,7 +401,7 @@ impl ZoneIndex {
     /// Every part's box `[x0, y0, x1, y1]` (the R-tree's, computed at load), zone and part number, in (zone, part)
     /// order: what a precomputed candidate structure lists.
     pub fn part_boxes(&self) -> impl Iterator<Item = ([f64; 4], ZoneId, usize)> + '_ {
-        self.cells.parts.iter().map(|(b, z, p)| (*b, *z as usize, *p as usize))
+        self.cells.0.parts.iter().map(|(b, z, p)| (*b, *z as usize, *p as usize))
     }
 
     /// One part with its box (as [`ZoneIndex::part_boxes`] gives it) and segment index.

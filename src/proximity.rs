@@ -130,33 +130,26 @@ fn search_window(rect: Rect<f64>, frame: &LocalFrame, search_m: f64) -> Rect<f64
 /// are listed: kinds with bands, and the zones the nearby list keeps (`listed`, which must accept every zone the
 /// caller's nearby `keep` accepts). Lists are in (zone, part) order, as the R-tree query sorts them.
 pub struct NearCells {
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-    inv_w: f64,
-    inv_h: f64,
-    nx: usize,
-    ny: usize,
+    grid: crate::index::BoxGrid,
     /// The largest search, m, whose candidates every list holds.
     reach_m: f64,
-    /// `items[starts[c]..starts[c + 1]]` index `parts` for cell `c`.
-    starts: Vec<u32>,
-    items: Vec<u32>,
-    parts: Vec<([f64; 4], u32, u32)>,
 }
 
 impl NearCells {
     pub fn new(index: &ZoneIndex, config: &ProximityConfig, nearby_m: f64, listed: impl Fn(&Zone) -> bool) -> NearCells {
         let reach_m = config.reach_m().max(nearby_m);
-        let parts: Vec<([f64; 4], u32, u32)> = index
-            .part_boxes()
-            .filter(|(_, z, _)| {
-                let z = index.zone(*z);
-                !config.bands(z.kind()).is_empty() || listed(z)
-            })
-            .map(|(b, z, p)| (b, z as u32, p as u32))
-            .collect();
+        let parts: Vec<([f64; 4], u32, u32)> = if reach_m > 0.0 {
+            index
+                .part_boxes()
+                .filter(|(_, z, _)| {
+                    let z = index.zone(*z);
+                    !config.bands(z.kind()).is_empty() || listed(z)
+                })
+                .map(|(b, z, p)| (b, z as u32, p as u32))
+                .collect()
+        } else {
+            vec![]
+        };
         // Each box grown by the query's window (`reach` × 1.01 at the query's latitude) with margin: degrees of
         // longitude per metre grow away from the equator, of latitude toward it, so take the larger of the
         // latitudes a degree beyond the box (the window is at most 50 km, under half a degree) and the equator.
@@ -166,32 +159,13 @@ impl NearCells {
             let dy = LocalFrame::at(Coord { x: 0.0, y: 0.0 }).degrees(reach_m * 1.02).1;
             [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy]
         };
-        let mut e = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-        for (b, _, _) in &parts {
-            let g = grown(b);
-            e = [e[0].min(g[0]), e[1].min(g[1]), e[2].max(g[2]), e[3].max(g[3])];
-        }
-        if parts.is_empty() || !(reach_m > 0.0) || !e.iter().all(|v| v.is_finite()) {
-            return NearCells { x0: 0.0, y0: 0.0, x1: -1.0, y1: -1.0, inv_w: 0.0, inv_h: 0.0, nx: 1, ny: 1, reach_m: 0.0, starts: vec![0, 0], items: vec![], parts: vec![] };
-        }
         // Cells about the reach on a side (at the extent's centre), at most 1024 a side.
-        let (cw, ch) = LocalFrame::at(Coord { x: 0.0, y: (e[1] + e[3]) / 2.0 }).degrees(reach_m);
-        let (w, h) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
-        let nx = (w / cw).ceil().clamp(1.0, 1024.0) as usize;
-        let ny = (h / ch).ceil().clamp(1.0, 1024.0) as usize;
-        let (inv_w, inv_h) = (nx as f64 / w, ny as f64 / h);
-        let cell = |v: f64, o: f64, inv: f64, n: usize| (((v - o) * inv).max(0.0) as usize).min(n - 1);
-        let (starts, items) = crate::index::cell_lists(nx * ny, |f| {
-            for (k, (b, _, _)) in parts.iter().enumerate() {
-                let g = grown(b);
-                for cy in cell(g[1], e[1], inv_h, ny)..=cell(g[3], e[1], inv_h, ny) {
-                    for cx in cell(g[0], e[0], inv_w, nx)..=cell(g[2], e[0], inv_w, nx) {
-                        f(cy * nx + cx, k);
-                    }
-                }
-            }
-        });
-        NearCells { x0: e[0], y0: e[1], x1: e[2], y1: e[3], inv_w, inv_h, nx, ny, reach_m, starts, items, parts }
+        let cells = |e: &[f64; 4]| {
+            let (cw, ch) = LocalFrame::at(Coord { x: 0.0, y: (e[1] + e[3]) / 2.0 }).degrees(reach_m);
+            let (w, h) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
+            ((w / cw).ceil().clamp(1.0, 1024.0) as usize, (h / ch).ceil().clamp(1.0, 1024.0) as usize)
+        };
+        NearCells { grid: crate::index::BoxGrid::new(parts, grown, cells), reach_m }
     }
 
     /// The parts of wanted zones whose box meets `rect` (a window around `p` at most `reach_m` wide), as
@@ -205,17 +179,15 @@ impl NearCells {
         rect: Rect<f64>,
         wanted: impl Fn(ZoneId) -> bool,
     ) -> Option<Vec<(ZoneId, usize, IndexedPart<'a>)>> {
-        if !(search_m <= self.reach_m && p.x >= self.x0 && p.x <= self.x1 && p.y >= self.y0 && p.y <= self.y1) {
+        if !(search_m <= self.reach_m) {
             return None;
         }
-        let cx = (((p.x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
-        let cy = (((p.y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
-        let c = cy * self.nx + cx;
         let (lo, hi) = (rect.min(), rect.max());
         Some(
-            self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
+            self.grid
+                .at(p)?
                 .iter()
-                .map(|&k| &self.parts[k as usize])
+                .map(|&k| &self.grid.parts[k as usize])
                 .filter(|(b, z, _)| b[0] <= hi.x && b[2] >= lo.x && b[1] <= hi.y && b[3] >= lo.y && wanted(*z as usize))
                 .map(|(b, z, part)| (*z as usize, *part as usize, index.indexed_part(*z as usize, *part as usize, *b)))
                 .collect(),
@@ -224,7 +196,7 @@ impl NearCells {
 
     /// Heap bytes (for memory reports).
     pub fn heap_bytes(&self) -> usize {
-        4 * (self.starts.capacity() + self.items.capacity()) + std::mem::size_of::<([f64; 4], u32, u32)>() * self.parts.capacity()
+        self.grid.heap_bytes()
     }
 }
 
@@ -1018,17 +990,17 @@ mod tests {
         let config = ProximityConfig::default();
         let listed = |z: &Zone| z.kind() != ZoneKind::ControlUnit;
         let cells = NearCells::new(&index, &config, 1000.0, listed);
-        assert!(cells.nx > 4 && cells.ny > 4, "{}×{}", cells.nx, cells.ny);
+        let (nx, ny) = cells.grid.size();
+        assert!(nx > 4 && ny > 4, "{nx}×{ny}");
         // Random points over the area and beyond it, points on cell borders, and points just inside and outside
         // the reach (× 1.01, the window's margin) of a part's box corner.
         let mut points: Vec<Coord<f64>> = (0..2_000).map(|_| Coord { x: 112.9 + 1.2 * next(), y: 33.9 + 1.2 * next() }).collect();
-        for i in 0..cells.nx {
-            let x = cells.x0 + i as f64 / cells.inv_w;
-            points.push(Coord { x, y: cells.y0 + (cells.y1 - cells.y0) * next() });
+        let [x0, y0, x1, y1] = cells.grid.extent();
+        for i in 0..nx {
+            points.push(Coord { x: cells.grid.border(i, 0).x, y: y0 + (y1 - y0) * next() });
         }
-        for j in 0..cells.ny {
-            let y = cells.y0 + j as f64 / cells.inv_h;
-            points.push(Coord { x: cells.x0 + (cells.x1 - cells.x0) * next(), y });
+        for j in 0..ny {
+            points.push(Coord { x: x0 + (x1 - x0) * next(), y: cells.grid.border(0, j).y });
         }
         let boxes: Vec<[f64; 4]> = index.part_boxes().map(|(b, _, _)| b).collect();
         for b in boxes.iter().step_by(3) {
@@ -1047,7 +1019,7 @@ mod tests {
             let window = search_window(Rect::new(*p, *p), &LocalFrame::at(*p), 5000.0);
             let ids = |v: Vec<(ZoneId, usize, IndexedPart)>| v.into_iter().map(|(z, q, _)| (z, q)).collect::<Vec<_>>();
             let listed_parts = cells.parts_near(&index, *p, 5000.0, window, wanted).map(ids);
-            let inside = p.x >= cells.x0 && p.x <= cells.x1 && p.y >= cells.y0 && p.y <= cells.y1;
+            let inside = p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1;
             assert_eq!(listed_parts.is_some(), inside, "at {p:?}");
             if let Some(l) = listed_parts {
                 assert_eq!(l, ids(index.indexed_parts_in_rect(window, wanted)), "at {p:?}");
