@@ -189,8 +189,6 @@ struct AnswerParts {
 struct ZoneParts {
     zref: Shared<ZoneRef>,
     requirements: Shared<Requirements>,
-    code: Shared<str>,
-    name: Shared<str>,
     /// The zone-scope rules selecting this zone, in rulebook order, with their filled citations.
     rules: Vec<(usize, Shared<CitationOut>)>,
 }
@@ -219,8 +217,6 @@ impl AnswerParts {
                 // Flattened into zone hits, nearby and proximity entries: cannot be raw JSON.
                 zref: Shared::unrendered(ZoneRef::of(z)),
                 requirements: Shared::from(z.requirements.clone()),
-                code: Shared::from(z.code.as_str()),
-                name: Shared::from(z.name.as_str()),
                 rules: rulebook
                     .rules
                     .iter()
@@ -643,8 +639,8 @@ impl Engine {
             rule_id: rule.id.clone(),
             title: self.parts.titles[i].clone(),
             outcome: ev.outcome,
-            zone_code: zone.map(|z| z.code.clone()),
-            zone_name: zone.map(|z| z.name.clone()),
+            zone_code: zone.map(|z| z.zref.code.clone()),
+            zone_name: zone.map(|z| z.zref.name.clone()),
             conditions: if matches!(ev.outcome, Outcome::Restricted | Outcome::Prohibited | Outcome::Permitted) {
                 self.parts.conditions[i].clone()
             } else {
@@ -728,8 +724,8 @@ pub struct Assessment {
 /// Most parts also carry their JSON, rendered once at load ([`Shared::new`]): an answer is ≈ 9 KB of JSON, mostly
 /// these parts (citations, rule titles, questions), and escaping their strings again for every answer cost as much as
 /// a third of a point assessment. The rendered text is what serde_json writes for the value (compact), so a compact
-/// answer is byte for byte the same; a pretty-printed one shows these parts compact unless it goes through a
-/// `serde_json::Value` first. A part serialised with `#[serde(flatten)]` (a zone's identity in hits, nearby and
+/// answer is byte for byte the same; a pretty printer would copy these parts compact, so pretty output is transcoded
+/// from the compact text (the CLI's `--json`). A part serialised with `#[serde(flatten)]` (a zone's identity in hits, nearby and
 /// proximity entries) cannot be raw JSON and is made with [`Shared::unrendered`]. (Splicing the rendered identity
 /// into each entry by hand was tried: serde_json validates raw JSON made at run time by parsing it, which cost more
 /// than the escaping it saved.)
@@ -753,7 +749,6 @@ impl<T: Serialize> Shared<T> {
     pub fn new(v: T) -> Self {
         Shared::boxed(Box::new(v))
     }
-
 
     /// A shared part serialised field by field each time: raw JSON cannot be `#[serde(flatten)]`ed into a parent.
     pub fn unrendered(v: T) -> Self {
