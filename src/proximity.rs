@@ -86,8 +86,19 @@ impl ProximityConfig {
 
     /// The smallest band holding `distance_m`, if any.
     pub fn band_of(&self, kind: ZoneKind, distance_m: f64) -> Option<f64> {
-        self.bands(kind).iter().copied().find(|b| distance_m <= *b)
+        band_in(self.bands(kind), distance_m)
     }
+
+    /// Every kind's bands, indexed by `kind as usize`: one map lookup per kind per query instead of one per candidate.
+    fn bands_by_kind(&self) -> [&[f64]; 5] {
+        debug_assert!(ZoneKind::ALL.iter().enumerate().all(|(i, k)| *k as usize == i));
+        ZoneKind::ALL.map(|k| self.bands(k))
+    }
+}
+
+/// The smallest of `bands` (ascending) holding `distance_m`.
+fn band_in(bands: &[f64], distance_m: f64) -> Option<f64> {
+    bands.iter().copied().find(|b| distance_m <= *b)
 }
 
 /// Label of a band: `≤500 m`, `≤1 km`, `≤5 km`.
@@ -232,16 +243,19 @@ pub fn near_and_nearby(
     let to_local = |c: Coord<f64>| frame.point(Point(c)).0;
     // Lines and footprints: their rings in the frame with block boxes, for the indexed nearest-pair search.
     let lines = LocalLines::new(site, to_local);
-    let mut bounds = Vec::new();
+    let mut scratch = PointScratch::default();
+    let bands_of = config.bands_by_kind();
+    let bands = |kind: ZoneKind| bands_of[kind as usize];
     let mut nearby_found: Vec<Nearby> = Vec::new();
     // (zone, pair in lon/lat, distance, exact): the distance is first the short-line formula's, Karney's where that
     // could change the answer (see below).
     let mut found: Vec<(ZoneId, Coord<f64>, Coord<f64>, f64, bool)> = Vec::new();
+    let mut short_from: Option<ShortGeodesic> = None;
     // Zones the site touches, and zones of kinds without bands that the nearby list does not keep, are skipped
     // before their parts are listed.
     let wanted = |zone: ZoneId| {
         let z = index.zone(zone);
-        !exclude.contains(&zone) && (!config.bands(z.kind()).is_empty() || nearby.is_some_and(|(_, keep)| keep(z)))
+        !exclude.contains(&zone) && (!bands(z.kind()).is_empty() || nearby.is_some_and(|(_, keep)| keep(z)))
     };
     let listed = match (cells, site) {
         (Some(cells), Site::Point(p)) => cells.parts_near(index, p.0, search, grown, wanted),
@@ -253,7 +267,7 @@ pub fn near_and_nearby(
         let parts = zone_parts.iter().map(|(_, _, p)| p);
         let z = index.zone(zone);
         let kind = z.kind();
-        let largest = config.bands(kind).last().copied();
+        let largest = bands(kind).last().copied();
         let radius = nearby.and_then(|(r, keep)| keep(z).then_some(r));
         // Farther than this, no pair can matter (1 % frame margin, plus a metre).
         let limit = largest.unwrap_or(0.0).max(radius.unwrap_or(0.0)) * 1.01 + 1.0;
@@ -270,7 +284,7 @@ pub fn near_and_nearby(
             }
             let pair = match &local_site {
                 // Points, the common case: only the segments near the point, read from the segment index.
-                Site::Point(q) => nearest_on_part_with(q.0, p, &frame, &mut bounds).map(|(q, p, d2)| {
+                Site::Point(q) => nearest_on_part_with(q.0, p, &frame, &mut scratch).map(|(q, p, d2)| {
                     best_d2 = best_d2.min(d2);
                     (q, p, d2.sqrt())
                 }),
@@ -290,12 +304,17 @@ pub fn near_and_nearby(
         }
         let (Some(largest), Some((a, b, _))) = (largest, best) else { continue };
         let (a, b) = (lon_lat(a), lon_lat(b));
-        let (d, exact) = match short_geodesic(a, b) {
+        // A point site's end `a` is the same for every zone: its sines are taken once.
+        let from = match short_from {
+            Some(f) if f.a == a => f,
+            _ => *short_from.insert(ShortGeodesic::from(a)),
+        };
+        let (d, exact) = match from.to(b) {
             // Within the bound of a band's edge or of a 0.05 m rounding edge, only Karney's value decides.
-            Some(d) if !config.bands(kind).iter().any(|e| (d - e).abs() <= SHORT_GEODESIC_MAX_ERR_M) && !near_rounding_edge(d) => (d, false),
+            Some(d) if !bands(kind).iter().any(|e| (d - e).abs() <= SHORT_GEODESIC_MAX_ERR_M) && !near_rounding_edge(d) => (d, false),
             _ => (Geodesic.distance(Point(a), Point(b)), true),
         };
-        if config.band_of(kind, d).is_some() && d <= largest {
+        if band_in(bands(kind), d).is_some() && d <= largest {
             found.push((zone, a, b, d, exact));
         }
     }
@@ -321,15 +340,15 @@ pub fn near_and_nearby(
     found.sort_by(|x, y| x.3.total_cmp(&y.3));
     let near = found
         .into_iter()
-        .filter_map(|(zone, _, _, d, _)| Some(Near { zone, distance_m: d, band_m: config.band_of(index.zone(zone).kind(), d)? }))
+        .filter_map(|(zone, _, _, d, _)| Some(Near { zone, distance_m: d, band_m: band_in(bands(index.zone(zone).kind()), d)? }))
         .collect();
     (near, nearby_found)
 }
 
-/// Largest error of [`short_geodesic`] against Karney's geodesic, metres, with a wide margin: the unit test
+/// Largest error of [`ShortGeodesic`] against Karney's geodesic, metres, with a wide margin: the unit test
 /// `short_geodesic_agrees_with_karney` measures it on random pairs up to [`SHORT_GEODESIC_MAX_M`] (below 1e-6 m).
 const SHORT_GEODESIC_MAX_ERR_M: f64 = 1e-4;
-/// Longest distance [`short_geodesic`] answers; beyond it Karney's inverse is used.
+/// Longest distance [`ShortGeodesic`] answers; beyond it Karney's inverse is used.
 const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 
 /// Whether a distance is within the error bound of a rounding edge of the answer's 0.1 m (`x.x5` m).
@@ -342,37 +361,66 @@ fn near_rounding_edge(d: f64) -> bool {
 /// straight chord between their earth-centred coordinates, lengthened to the arc of the normal section's radius of
 /// curvature (Euler's, along the chord's azimuth) — `s = c + c³ / 24R²`. Over 20 km the terms left out are below a
 /// micrometre, where Karney's inverse costs 5,000 instructions (12 % of a point assessment, one per proximity
-/// finding). `None` beyond [`SHORT_GEODESIC_MAX_M`]. Callers fall back to Karney where the error could change a
+/// finding). [`ShortGeodesic::to`] gives `None` beyond [`SHORT_GEODESIC_MAX_M`]. Callers fall back to Karney where the error could change a
 /// rounded or compared value.
-fn short_geodesic(a: Coord<f64>, b: Coord<f64>) -> Option<f64> {
+///
+/// Built from one end, `a`: what depends on `a` alone is computed once for the distances from a point to every zone
+/// near it.
+#[derive(Clone, Copy)]
+struct ShortGeodesic {
+    a: Coord<f64>,
+    phi1: f64,
+    s1: f64,
+    c1: f64,
+    w1: f64,
+    n1: f64,
+}
+
+impl ShortGeodesic {
     const A: f64 = 6_378_137.0;
     const F: f64 = 1.0 / 298.257_223_563;
-    const E2: f64 = F * (2.0 - F);
-    let (phi1, phi2) = (a.y.to_radians(), b.y.to_radians());
-    let dlon = match (b.x - a.x).to_radians() {
-        // Across the antimeridian: the shorter way round (the azimuth below needs it).
-        d if d > std::f64::consts::PI => d - std::f64::consts::TAU,
-        d if d < -std::f64::consts::PI => d + std::f64::consts::TAU,
-        d => d,
-    };
-    let ((s1, c1), (s2, c2), (sl, cl)) = (phi1.sin_cos(), phi2.sin_cos(), dlon.sin_cos());
-    let w1 = 1.0 - E2 * s1 * s1;
-    let (n1, n2) = (A / w1.sqrt(), A / (1.0 - E2 * s2 * s2).sqrt());
-    // Earth-centred coordinates with the x axis in a's meridian plane.
-    let dx = n2 * c2 * cl - n1 * c1;
-    let dy = n2 * c2 * sl;
-    let dz = (1.0 - E2) * (n2 * s2 - n1 * s1);
-    let chord2 = dx * dx + dy * dy + dz * dz;
-    let chord = chord2.sqrt();
-    if !(chord <= SHORT_GEODESIC_MAX_M) {
-        return None;
+    const E2: f64 = Self::F * (2.0 - Self::F);
+
+    fn from(a: Coord<f64>) -> ShortGeodesic {
+        let phi1 = a.y.to_radians();
+        let (s1, c1) = phi1.sin_cos();
+        let w1 = 1.0 - Self::E2 * s1 * s1;
+        ShortGeodesic { a, phi1, s1, c1, w1, n1: Self::A / w1.sqrt() }
     }
-    // Radii of curvature at a (meridian m, prime vertical n1); over 20 km their change moves the result < 1e-7 m.
-    let m = A * (1.0 - E2) / (w1 * w1.sqrt());
-    let (east, north) = (n1 * c1 * dlon, m * (phi2 - phi1));
-    let h2 = east * east + north * north;
-    let inv_r = if h2 > 0.0 { (north * north / m + east * east / n1) / h2 } else { 1.0 / m };
-    Some(chord + chord * chord2 * inv_r * inv_r / 24.0)
+
+    #[cfg(test)]
+    fn from_to(a: Coord<f64>, b: Coord<f64>) -> Option<f64> {
+        ShortGeodesic::from(a).to(b)
+    }
+
+    fn to(&self, b: Coord<f64>) -> Option<f64> {
+        let (a, e2) = (self.a, Self::E2);
+        let phi2 = b.y.to_radians();
+        let dlon = match (b.x - a.x).to_radians() {
+            // Across the antimeridian: the shorter way round (the azimuth below needs it).
+            d if d > std::f64::consts::PI => d - std::f64::consts::TAU,
+            d if d < -std::f64::consts::PI => d + std::f64::consts::TAU,
+            d => d,
+        };
+        let ((s1, c1), (s2, c2), (sl, cl)) = ((self.s1, self.c1), phi2.sin_cos(), dlon.sin_cos());
+        let (w1, n1) = (self.w1, self.n1);
+        let n2 = Self::A / (1.0 - e2 * s2 * s2).sqrt();
+        // Earth-centred coordinates with the x axis in a's meridian plane.
+        let dx = n2 * c2 * cl - n1 * c1;
+        let dy = n2 * c2 * sl;
+        let dz = (1.0 - e2) * (n2 * s2 - n1 * s1);
+        let chord2 = dx * dx + dy * dy + dz * dz;
+        let chord = chord2.sqrt();
+        if !(chord <= SHORT_GEODESIC_MAX_M) {
+            return None;
+        }
+        // Radii of curvature at a (meridian m, prime vertical n1); over 20 km their change moves the result < 1e-7 m.
+        let m = Self::A * (1.0 - e2) / (w1 * w1.sqrt());
+        let (east, north) = (n1 * c1 * dlon, m * (phi2 - self.phi1));
+        let h2 = east * east + north * north;
+        let inv_r = if h2 > 0.0 { (north * north / m + east * east / n1) / h2 } else { 1.0 / m };
+        Some(chord + chord * chord2 * inv_r * inv_r / 24.0)
+    }
 }
 
 /// Planar distance from the site (its bounding box, in the frame) to a box given by two local corners; 0 if they meet.
@@ -421,7 +469,7 @@ fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<
 /// usually one or two, where the walk in ring order read every run until it happened on a near one.
 #[cfg(test)]
 fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Option<(Coord<f64>, Coord<f64>, f64)> {
-    nearest_on_part_with(q, part, frame, &mut Vec::new()).map(|(q, p, d2)| (q, p, d2.sqrt()))
+    nearest_on_part_with(q, part, frame, &mut PointScratch::default()).map(|(q, p, d2)| (q, p, d2.sqrt()))
 }
 
 /// [`nearest_on_part`] with a caller's buffer (no allocation once it has grown), returning the squared distance
@@ -437,7 +485,7 @@ fn nearest_on_part_with(
     q: Coord<f64>,
     part: &IndexedPart,
     frame: &LocalFrame,
-    groups: &mut Vec<(f64, u32)>,
+    scratch: &mut PointScratch,
 ) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     let to_local = |c: Coord<f64>| frame.coord(c);
     let bound = |b: &[f64; 4]| {
@@ -448,25 +496,15 @@ fn nearest_on_part_with(
     };
     let segs = part.segs;
     let runs = segs.run_boxes();
+    let PointScratch { groups, stretch } = scratch;
     groups.clear();
     groups.extend(segs.group_boxes().iter().enumerate().map(|(g, b)| (bound(b), g as u32)));
     groups.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    // (segment number, nearest point, squared distance): the lowest number wins a tie, as in the walk.
-    let mut best: Option<(usize, Coord<f64>, f64)> = None;
-    let consider = |best: &mut Option<(usize, Coord<f64>, f64)>, g: usize, a: Coord<f64>, b: Coord<f64>| {
-        let (a, b) = (to_local(a), to_local(b));
-        let d = b - a;
-        let len2 = d.x * d.x + d.y * d.y;
-        let t = if len2 > 0.0 { (((q.x - a.x) * d.x + (q.y - a.y) * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
-        let p = Coord { x: a.x + d.x * t, y: a.y + d.y * t };
-        let dist2 = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
-        if best.is_none_or(|(bg, _, bd)| dist2 < bd || (dist2 == bd && g < bg)) {
-            *best = Some((g, p, dist2));
-        }
-    };
+    // (segment number, its ends in the frame, squared distance): the lowest number wins a tie, as in the walk.
+    let mut best: Option<(usize, Coord<f64>, Coord<f64>, f64)> = None;
     let mut in_group = [(0.0f64, 0usize); GROUP];
     for &(glb, g) in groups.iter() {
-        if best.is_some_and(|b| glb > b.2) {
+        if best.is_some_and(|b| glb > b.3) {
             break;
         }
         let first = g as usize * GROUP;
@@ -477,13 +515,128 @@ fn nearest_on_part_with(
         let in_group = &mut in_group[..these.len()];
         in_group.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         for &(lb, c) in in_group.iter() {
-            if best.is_some_and(|b| lb > b.2) {
+            if best.is_some_and(|b| lb > b.3) {
                 break;
             }
-            segs.run(part.polygon, c, |g, a, b| consider(&mut best, g, a, b));
+            segs.run_slices(part.polygon, c, |g, v| {
+                let (k, d2) = stretch.nearest(q, v, frame);
+                if best.is_none_or(|(bg, _, _, bd)| d2 < bd || (d2 == bd && g + k < bg)) {
+                    best = Some((g + k, stretch.at(k), stretch.at(k + 1), d2));
+                }
+            });
         }
     }
-    best.map(|(_, p, d2)| (q, p, d2))
+    best.map(|(_, a, b, d2)| (q, segment_point(q, a, b).0, d2))
+}
+
+/// The point of segment `ab` nearest to `q` and its squared distance, all in the frame. The one formula both the
+/// search ([`Stretch::nearest`]) and the point it returns use, so the point is the one whose distance won.
+#[inline(always)]
+fn segment_point(q: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> (Coord<f64>, f64) {
+    let d = b - a;
+    let len2 = d.x * d.x + d.y * d.y;
+    let t = if len2 > 0.0 { (((q.x - a.x) * d.x + (q.y - a.y) * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let p = Coord { x: a.x + d.x * t, y: a.y + d.y * t };
+    (p, (p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y))
+}
+
+/// Buffers of the point search, made once per query and reused for every part.
+#[derive(Default)]
+struct PointScratch {
+    /// (lower bound, group) of the part's groups of runs.
+    groups: Vec<(f64, u32)>,
+    stretch: Stretch,
+}
+
+/// A stretch of at most [`CHUNK`] segments taken to the frame, as separate x and y arrays: each vertex is converted
+/// once (not once per segment end), the squared distances of all its segments are computed in one branch-free pass
+/// (four at a time with AVX where the processor has it), then the first smallest is picked. This is the inner loop
+/// of the point search, about a third of a point assessment before it was written so.
+struct Stretch {
+    xs: [f64; CHUNK + 1],
+    ys: [f64; CHUNK + 1],
+    d2: [f64; CHUNK],
+}
+
+impl Default for Stretch {
+    fn default() -> Self {
+        Stretch { xs: [0.0; CHUNK + 1], ys: [0.0; CHUNK + 1], d2: [0.0; CHUNK] }
+    }
+}
+
+impl Stretch {
+    /// The first segment of `v.windows(2)` (at most [`CHUNK`]) at the smallest squared distance from frame point
+    /// `q`, and that distance; `(0, ∞)` for fewer than two vertices.
+    #[inline]
+    fn nearest(&mut self, q: Coord<f64>, v: &[Coord<f64>], frame: &LocalFrame) -> (usize, f64) {
+        let v = &v[..v.len().min(CHUNK + 1)];
+        let n = v.len().saturating_sub(1);
+        for (k, c) in v.iter().enumerate() {
+            let l = frame.coord(*c);
+            self.xs[k] = l.x;
+            self.ys[k] = l.y;
+        }
+        let min = squared_distances(q, &self.xs[..=n], &self.ys[..=n], &mut self.d2[..n]);
+        // The first segment at the minimum (distances are never NaN: the frame's coordinates are finite).
+        (self.d2[..n].iter().position(|d2| *d2 == min).unwrap_or(0), min)
+    }
+
+    /// Vertex `k` of the last stretch, in the frame.
+    fn at(&self, k: usize) -> Coord<f64> {
+        Coord { x: self.xs[k], y: self.ys[k] }
+    }
+}
+
+/// `out[k]` = the squared distance from `q` to segment `k` (from vertex `k` to `k + 1` of `xs`/`ys`), by
+/// [`segment_point`]'s arithmetic: with AVX the same IEEE operations four lanes at a time (no fused multiply-add, and
+/// the clamp's and the zero-length test's edge cases kept), so the numbers are bit for bit the scalar ones. Returns
+/// the smallest (∞ for no segment).
+fn squared_distances(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut [f64]) -> f64 {
+    assert!(xs.len() == out.len() + 1 && ys.len() == xs.len());
+    let (mut done, mut min) = (0, f64::INFINITY);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX (checked above); the lengths are checked by the assert.
+        (done, min) = unsafe { squared_distances_avx(q, xs, ys, out) };
+    }
+    for k in done..out.len() {
+        out[k] = segment_point(q, Coord { x: xs[k], y: ys[k] }, Coord { x: xs[k + 1], y: ys[k + 1] }).1;
+        min = min.min(out[k]);
+    }
+    min
+}
+
+/// [`squared_distances`] four segments at a time; returns how many it did (a multiple of four) and their minimum.
+///
+/// # Safety
+/// The processor must have AVX; `xs` and `ys` must be one longer than `out`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn squared_distances_avx(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut [f64]) -> (usize, f64) {
+    use std::arch::x86_64::*;
+    let (qx, qy) = (_mm256_set1_pd(q.x), _mm256_set1_pd(q.y));
+    let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
+    let (mut k, mut min) = (0, _mm256_set1_pd(f64::INFINITY));
+    while k + 4 <= out.len() {
+        let (ax, bx) = (_mm256_loadu_pd(xs.as_ptr().add(k)), _mm256_loadu_pd(xs.as_ptr().add(k + 1)));
+        let (ay, by) = (_mm256_loadu_pd(ys.as_ptr().add(k)), _mm256_loadu_pd(ys.as_ptr().add(k + 1)));
+        let (dx, dy) = (_mm256_sub_pd(bx, ax), _mm256_sub_pd(by, ay));
+        let len2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+        let along = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(qx, ax), dx), _mm256_mul_pd(_mm256_sub_pd(qy, ay), dy));
+        // `clamp(0, 1)`: max/min return their second operand on equality and NaN, as clamp keeps its value.
+        let t = _mm256_min_pd(one, _mm256_max_pd(zero, _mm256_div_pd(along, len2)));
+        // A zero-length segment: t = 0 (the division above gave NaN or infinity there, now dropped).
+        let t = _mm256_blendv_pd(zero, t, _mm256_cmp_pd::<_CMP_GT_OQ>(len2, zero));
+        let ex = _mm256_sub_pd(_mm256_add_pd(ax, _mm256_mul_pd(dx, t)), qx);
+        let ey = _mm256_sub_pd(_mm256_add_pd(ay, _mm256_mul_pd(dy, t)), qy);
+        let d2 = _mm256_add_pd(_mm256_mul_pd(ex, ex), _mm256_mul_pd(ey, ey));
+        _mm256_storeu_pd(out.as_mut_ptr().add(k), d2);
+        min = _mm256_min_pd(d2, min);
+        k += 4;
+    }
+    let mut lanes = [0.0; 4];
+    _mm256_storeu_pd(lanes.as_mut_ptr(), min);
+    (k, lanes[0].min(lanes[1]).min(lanes[2].min(lanes[3])))
 }
 
 /// A line or footprint site's rings (lines) in the local frame, with a box per block of [`BLOCK`] segments: the
@@ -1037,6 +1190,38 @@ mod tests {
     }
 
     #[test]
+    fn the_vector_distances_are_the_scalar_ones_bit_for_bit() {
+        // Random stretches of every length up to CHUNK, with repeated vertices (zero-length segments), the query on
+        // a vertex, on a segment's line beyond its ends, and negative zeros: the AVX lanes must give the very bits
+        // of `segment_point`, and the minimum its smallest.
+        let mut seed = 5u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for round in 0..2_000 {
+            let n = round % (CHUNK + 1);
+            let mut xs: Vec<f64> = (0..=n).map(|_| 2000.0 * next() - 1000.0).collect();
+            let mut ys: Vec<f64> = (0..=n).map(|_| 2000.0 * next() - 1000.0).collect();
+            if n > 2 {
+                (xs[2], ys[2]) = (xs[1], ys[1]);
+                (xs[0], ys[0]) = (-0.0, 0.0);
+            }
+            let q = match round % 3 {
+                0 if n > 0 => Coord { x: xs[n / 2], y: ys[n / 2] },
+                1 if n > 0 => Coord { x: 3.0 * xs[1] - 2.0 * xs[0], y: 3.0 * ys[1] - 2.0 * ys[0] },
+                _ => Coord { x: 2000.0 * next() - 1000.0, y: 2000.0 * next() - 1000.0 },
+            };
+            let mut out = vec![f64::NAN; n];
+            let min = squared_distances(q, &xs, &ys, &mut out);
+            let scalar: Vec<f64> =
+                (0..n).map(|k| segment_point(q, Coord { x: xs[k], y: ys[k] }, Coord { x: xs[k + 1], y: ys[k + 1] }).1).collect();
+            assert_eq!(out.iter().map(|d| d.to_bits()).collect::<Vec<_>>(), scalar.iter().map(|d| d.to_bits()).collect::<Vec<_>>(), "round {round}");
+            assert_eq!(min.to_bits(), scalar.iter().copied().fold(f64::INFINITY, f64::min).to_bits(), "round {round}");
+        }
+    }
+
+    #[test]
     fn short_geodesic_agrees_with_karney() {
         use geo::Destination;
         // 200,000 random pairs: first point anywhere between 80°S and 80°N, second at a random azimuth and a
@@ -1052,12 +1237,12 @@ mod tests {
             let len = if i % 3 == 0 { 10.0 * next() } else { SHORT_GEODESIC_MAX_M * 0.999 * next() };
             let b = Geodesic.destination(a, 360.0 * next(), len);
             let karney = Geodesic.distance(a, b);
-            let short = short_geodesic(a.0, b.0).expect("within the limit");
+            let short = ShortGeodesic::from_to(a.0, b.0).expect("within the limit");
             worst = worst.max((short - karney).abs());
         }
         // Measured: 2.6e-7 m (the same pairs against PROJ's `geod -I`: 2.6e-7 m); the bound used to fall back to Karney is a hundred times that.
         assert!(worst < SHORT_GEODESIC_MAX_ERR_M / 100.0, "largest error {worst:e} m");
-        assert_eq!(short_geodesic(Coord { x: 113.0, y: 34.0 }, Coord { x: 113.3, y: 34.0 }), None, "27 km: beyond the limit");
+        assert_eq!(ShortGeodesic::from_to(Coord { x: 113.0, y: 34.0 }, Coord { x: 113.3, y: 34.0 }), None, "27 km: beyond the limit");
         assert!(near_rounding_edge(12.35) && near_rounding_edge(12.34999) && !near_rounding_edge(12.3499) && !near_rounding_edge(12.3));
     }
 

@@ -193,19 +193,18 @@ impl SegIndex {
         &self.groups
     }
 
-    /// Calls `f` with the number and ends of each segment of run `c`, in order. Reads each ring's coordinates as
-    /// one slice (a run may end one ring and start the next) instead of looking up the ring per segment.
+    /// Calls `f(g, vertices)` for each ring's stretch of run `c`, in order: the segments are `vertices.windows(2)`,
+    /// the first numbered `g` (a run may end one ring and start the next). Whole slices rather than one call per
+    /// segment, so a caller can take every segment of a stretch in one pass.
     #[inline]
-    pub fn run(&self, poly: &Polygon<f64>, c: usize, mut f: impl FnMut(usize, Coord<f64>, Coord<f64>)) {
+    pub fn run_slices<'p>(&self, poly: &'p Polygon<f64>, c: usize, mut f: impl FnMut(usize, &'p [Coord<f64>])) {
         let n = *self.ring_starts.last().unwrap_or(&0) as usize;
         let (mut g, end) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
         while g < end {
             // The ring holding segment g, and where it ends.
             let r = self.ring_starts.partition_point(|&s| s as usize <= g) - 1;
             let (base, stop) = (self.ring_starts[r] as usize, (self.ring_starts[r + 1] as usize).min(end));
-            for (k, w) in ring(poly, r).0[g - base..=stop - base].windows(2).enumerate() {
-                f(g + k, w[0], w[1]);
-            }
+            f(g, &ring(poly, r).0[g - base..=stop - base]);
             g = stop;
         }
     }
