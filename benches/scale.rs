@@ -4,7 +4,7 @@
 //! generates the data first and adds the HTTP and PostGIS rows). Each row prints the median and p99 of single
 //! operations, timed one by one, and the ratio to a baseline measured in the same run:
 //! - zone lookup: the segment index vs the previous exact test (`geo` `Intersects` on each candidate part);
-//! - full point assessment: throughput on one core;
+//! - full point assessment: throughput on one core, and as a batch on all cores (as `ecogate batch`);
 //! - footprint (1,000-vertex, ~2 km², centred on a control-unit boundary): clipped parts vs whole-part BooleanOps;
 //! - flatness: lookups in one 1M-vertex polygon vs one 1k-vertex polygon;
 //! - load: time to ready and peak RSS against the raw coordinate bytes (16 per vertex).
@@ -192,6 +192,14 @@ fn main() {
         let full = stats(time_each(n_assess, |i| e.assess(&Site::Point(pts[i]), &facts).verdict));
         row("2. full point assessment (lookup + rules + nearby 1 km + proximity bands to 5 km)", &ds, full, "zone lookup alone", ours);
         println!("|   throughput, one core | {ds} | {per_s:.0}/s | | target ≥ 200,000/s | |");
+        // A batch: the same points on every core, as `ecogate batch` assesses its rows (rayon, in input order) —
+        // the side to set against PostGIS's batch join.
+        use rayon::prelude::*;
+        let t = Instant::now();
+        let verdicts: Vec<_> = pts[..n_assess].par_iter().map(|p| e.assess(&Site::Point(*p), &facts).verdict).collect();
+        let batch_s = n_assess as f64 / t.elapsed().as_secs_f64();
+        black_box(verdicts);
+        println!("|   throughput, batch on all {} cores (as `ecogate batch`) | {ds} | {batch_s:.0}/s | | one core: {per_s:.0}/s | {:.2}× |", rayon::current_num_threads(), batch_s / per_s);
     }
 
     // Footprints centred on control-unit boundary vertices.

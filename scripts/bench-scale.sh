@@ -112,6 +112,8 @@ SQL
         psql "$CONN" -q -c "\copy (SELECT p.id, string_agg(z.code, ' ' ORDER BY z.code) FROM pts p JOIN $t z ON ST_Intersects(z.geom, p.geom) GROUP BY p.id) TO '$OUT/pg_points_$t.csv' CSV"
         e=$(date +%s%N)
         echo "$(( (e - s) / 1000 ))" > "$OUT/pg_batch_$t.us"
+        # Its plan as run (whether PostgreSQL used parallel workers: the summary says so beside the ratio).
+        psql "$CONN" -q -c "EXPLAIN (ANALYZE, COSTS OFF) SELECT p.id, string_agg(z.code, ' ' ORDER BY z.code) FROM pts p JOIN $t z ON ST_Intersects(z.geom, p.geom) GROUP BY p.id" > "$OUT/pg_batch_plan_$t.txt"
         # One prepared statement per point on one connection.
         printf '\\set id random(0, %d)\nSELECT string_agg(z.code, %s ORDER BY z.code) FROM %s z JOIN pts p ON ST_Intersects(z.geom, p.geom) WHERE p.id = :id;\n' \
             "$((N - 1))" "' '" "$t" > "$OUT/pgb_point_$t.sql"

@@ -63,6 +63,9 @@ def summary(d):
     print(inproc.strip())
     m = re.search(r"throughput, one core \| [^|]* \| ([\d.]+)/s", inproc)
     ours_rate = float(m.group(1)) if m else float("nan")
+    # The batch side: all cores, as `ecogate batch` runs (the one-core rate where an older run lacks the row).
+    m = re.search(r"throughput, batch on all (\d+) cores[^|]*\| [^|]* \| ([\d.]+)/s", inproc)
+    batch_rate, batch_label = (float(m.group(2)), f"batch on {m.group(1)} cores") if m else (ours_rate, "one core")
     m = re.search(r"3\. footprint[^|]*\| [^|]* \| ([\d.]+) (µs|ms)", inproc)
     ours_fp_ms = (float(m.group(1)) * (1e-3 if m.group(2) == "µs" else 1.0)) if m else float("nan")
     ds = os.path.basename(os.path.normpath(d))
@@ -88,8 +91,13 @@ def summary(d):
         n = json.load(open(os.path.join(d, "diff_points.json")))["points"] if os.path.exists(os.path.join(d, "diff_points.json")) else 0
         if n:
             rate = n / (us / 1e6)
+            plan = os.path.join(d, f"pg_batch_plan_{t}.txt")
+            workers = ""
+            if os.path.exists(plan):
+                m = re.search(r"Workers Launched: (\d+)", open(plan).read())
+                workers = f"; PostgreSQL used {int(m.group(1)) if m else 0} parallel workers"
             rows.append(f"| 6b. PostGIS batch join of {n:,} points ({label}) | {ds} | {us / 1e6:.2f} s total | | "
-                        f"{rate:,.0f} points/s vs ecogate {ours_rate:,.0f}/s one core | **ecogate {ours_rate / rate:.1f}×** |")
+                        f"{rate:,.0f} points/s{workers} vs ecogate {batch_rate:,.0f}/s {batch_label} | **ecogate {batch_rate / rate:.1f}×** |")
         tps, p50, p99 = pgbench(d, f"pgb_fp_{t}")
         rows.append(f"| 6c. PostGIS footprint ST_Area(ST_Intersection(..)::geography) ({label}) | {ds} | {p50 / 1000:.2f} ms | {p99 / 1000:.2f} ms | "
                     f"ecogate footprint assessment median {ours_fp_ms:.2f} ms | **ecogate {p50 / 1000 / ours_fp_ms:.1f}×** |")

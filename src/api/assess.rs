@@ -188,12 +188,13 @@ pub(super) async fn record<T: Serialize>(
     state: &AppState,
     client: Option<&Client>,
     request: Value,
-    site: Value,
+    site: impl FnOnce() -> Value,
     answer: &T,
 ) -> Result<Option<(String, Vec<u8>)>, ApiError> {
     if !state.audit.is_enabled() {
         return Ok(None);
     }
+    let site = site();
     let id = audit::new_id();
     let body = serde_json::to_string(&WithId { id: &id, answer }).map_err(|e| internal("cannot serialise the answer", e))?;
     let rec = NewRecord { id: id.clone(), recorded_at: audit::now_rfc3339(), client: client.map(|c| c.0.clone()), request, site, assessment_json: body.clone() };
@@ -215,7 +216,7 @@ pub(super) fn json_bytes(body: Vec<u8>) -> Response {
 
 /// Records the assessment and answers it in the requested format.
 async fn answer(state: &AppState, client: Option<&Client>, request: Value, engine: &Engine, site: &Site, a: Assessment, format: &Format) -> Result<Response, ApiError> {
-    let recorded = record(state, client, request, site_geojson(site), &a).await?;
+    let recorded = record(state, client, request, || site_geojson(site), &a).await?;
     match (format.f.as_deref(), recorded) {
         (Some("geojson"), recorded) => Ok(geojson_response(engine, site, a, recorded.map(|r| r.0))),
         (_, Some((_, body))) => Ok(json_bytes(body)),
@@ -326,7 +327,8 @@ pub async fn get_assessment(
 ) -> Result<Response, ApiError> {
     // A key in the query is for the guard, never for the record.
     params.remove("api_key");
-    let request = json!(params);
+    // What the audit trail records of the request (nothing to build when it is off).
+    let request = if state.audit.is_enabled() { json!(params) } else { Value::Null };
     let version = params.remove("dataset_version");
     let number = |params: &mut BTreeMap<String, String>, name: &'static str| -> Result<Option<f64>, ApiError> {
         params

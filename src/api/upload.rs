@@ -179,7 +179,7 @@ pub async fn post_upload(
     .map_err(|e| internal("upload worker failed", e))?
     .map_err(upload_error)?;
     let (answer, site) = answer;
-    match record(&state, client.as_deref(), request, site, &answer).await? {
+    match record(&state, client.as_deref(), request, || site, &answer).await? {
         Some((_, body)) => Ok(json_bytes(body)),
         None => Ok(Json(answer).into_response()),
     }
