@@ -402,7 +402,9 @@ impl Engine {
         }
 
         // Rules: per zone the site touches, then jurisdiction-wide rules if the site is covered.
-        let mut rules = Vec::new();
+        let n_rules = overlaps.iter().map(|o| self.parts.zones[o.zone].rules.len()).sum::<usize>()
+            + if covered { self.parts.jurisdiction.len() } else { 0 };
+        let mut rules = Vec::with_capacity(n_rules);
         for o in &overlaps {
             let z = self.index.zone(o.zone);
             let zp = &self.parts.zones[o.zone];

@@ -246,10 +246,11 @@ pub fn near_and_nearby(
     let mut scratch = PointScratch::default();
     let bands_of = config.bands_by_kind();
     let bands = |kind: ZoneKind| bands_of[kind as usize];
-    let mut nearby_found: Vec<Nearby> = Vec::new();
+    // A point has about six zones within 5 km: room for them without regrowing.
+    let mut nearby_found: Vec<Nearby> = Vec::with_capacity(8);
     // (zone, pair in lon/lat, distance, exact): the distance is first the short-line formula's, Karney's where that
     // could change the answer (see below).
-    let mut found: Vec<(ZoneId, Coord<f64>, Coord<f64>, f64, bool)> = Vec::new();
+    let mut found: Vec<(ZoneId, Coord<f64>, Coord<f64>, f64, bool)> = Vec::with_capacity(8);
     let mut short_from: Option<ShortGeodesic> = None;
     // Zones the site touches, and zones of kinds without bands that the nearby list does not keep, are skipped
     // before their parts are listed.
