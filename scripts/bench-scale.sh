@@ -107,6 +107,8 @@ SQL
     N=$(psql "$CONN" -tAc "select count(*) from pts")
     NF=$(psql "$CONN" -tAc "select count(*) from fps")
     for t in zones zones_sub; do
+        # pgbench names its per-run latency logs by process id: drop the last run's, or the medians would mix runs.
+        rm -f "$OUT"/pgb_point_$t.[0-9]* "$OUT"/pgb_fp_$t.[0-9]*
         # Batch join: every point at once.
         s=$(date +%s%N)
         psql "$CONN" -q -c "\copy (SELECT p.id, string_agg(z.code, ' ' ORDER BY z.code) FROM pts p JOIN $t z ON ST_Intersects(z.geom, p.geom) GROUP BY p.id) TO '$OUT/pg_points_$t.csv' CSV"
