@@ -1027,6 +1027,14 @@ pub fn nearest_per_kind(index: &ZoneIndex, near: &[Near]) -> BTreeMap<ZoneKind, 
 mod tests {
     use super::*;
 
+    /// Seeded uniform numbers in [0, 1) (a 64-bit LCG's top 53 bits): reproducible test inputs.
+    fn uniform(mut seed: u64) -> impl FnMut() -> f64 {
+        move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     #[test]
     fn bands_pick_the_smallest_that_holds_the_distance() {
         let c = ProximityConfig::default();
@@ -1072,11 +1080,7 @@ mod tests {
         };
         let poly = Polygon::new(ring(1000.0, 2000, 0.0), vec![ring(300.0, 300, 1.0)]);
         let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &SegIndex::new(&poly) };
-        let mut seed = 7u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(7u64);
         for _ in 0..2_000 {
             let at = Coord { x: 113.0 + 0.12 * (next() - 0.5), y: 34.0 + 0.1 * (next() - 0.5) };
             let frame = LocalFrame::at(at);
@@ -1116,11 +1120,7 @@ mod tests {
         let segs = SegIndex::new(&poly);
         assert!(segs.group_boxes().len() >= 20, "{} groups", segs.group_boxes().len());
         let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &segs };
-        let mut seed = 23u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(23u64);
         let vertices: Vec<Coord<f64>> = std::iter::once(poly.exterior()).chain(poly.interiors()).flat_map(|r| r.0.iter().copied()).collect();
         for k in 0..3_000 {
             let at = if k % 2 == 0 {
@@ -1145,11 +1145,7 @@ mod tests {
         use geo::MultiPolygon;
         // 300 zones of one to three star-shaped parts, 30 m to 3 km across, over 1° × 1° near 113°E 34°N; every
         // fourth zone is a control unit (no bands, not in the nearby list: never listed).
-        let mut seed = 31u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(31u64);
         let frame0 = LocalFrame::at(Coord { x: 113.5, y: 34.5 });
         let (lon, lat) = frame0.degrees(1.0);
         let mut zones = Vec::new();
@@ -1241,11 +1237,7 @@ mod tests {
         // Random stretches of every length up to CHUNK, with repeated vertices (zero-length segments), the query on
         // a vertex, on a segment's line beyond its ends, and negative zeros: the AVX lanes must give the very bits
         // of `segment_point`, and the minimum its smallest.
-        let mut seed = 5u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(5u64);
         for round in 0..2_000 {
             let n = round % (CHUNK + 1);
             let mut xs: Vec<f64> = (0..=n).map(|_| 2000.0 * next() - 1000.0).collect();
@@ -1273,11 +1265,7 @@ mod tests {
         use geo::Destination;
         // 200,000 random pairs: first point anywhere between 80°S and 80°N, second at a random azimuth and a
         // distance up to the formula's 20 km limit (a third of them within 10 m, where rounding errors dominate).
-        let mut seed = 11u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(11u64);
         let mut worst: f64 = 0.0;
         for i in 0..200_000 {
             let a = Point::new(360.0 * next() - 180.0, 160.0 * next() - 80.0);
@@ -1314,11 +1302,7 @@ mod tests {
         };
         let poly = Polygon::new(ring(113.0, 34.0, 1000.0, 800, 0.1, 0.0), vec![ring(113.0, 34.0, 300.0, 120, 0.1, 1.0)]);
         let part = IndexedPart { polygon: &poly, bbox: poly.bounding_rect().expect("box"), segs: &SegIndex::new(&poly) };
-        let mut seed = 11u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(11u64);
         let mut found = 0;
         for k in 0..100 {
             // Outside the part (1.3–4 km from its centre) or in its hole (within 150 m of the centre).
