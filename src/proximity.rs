@@ -18,7 +18,7 @@
 use crate::index::{IndexedPart, LocalFrame, Nearby, Site, ZoneId, ZoneIndex};
 use crate::zone::Zone;
 use crate::zone::ZoneKind;
-use crate::segindex::{point_segment_dist2, segment_segment_dist2, CHUNK, GROUP};
+use crate::segindex::{CHUNK, GROUP};
 use geo::{Coord, Distance, Geodesic, LineString, Point, Rect};
 #[cfg(test)]
 use geo::{Closest, ClosestPoint, Euclidean, Polygon};
@@ -634,39 +634,47 @@ impl Stretch {
     }
 }
 
-/// `out[k]` = the squared distance from `q` to segment `k` (from vertex `k` to `k + 1` of `xs`/`ys`), by
+/// `out[k]` = the squared distance from `q` to segment `k` (from vertex `k` to `k + 1` of `xs`/`ys`); the smallest
+/// is returned (∞ for no segment). See [`segment_distances`].
+fn squared_distances(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut [f64]) -> f64 {
+    assert!(xs.len() == out.len() + 1 && ys.len() == xs.len());
+    let n = out.len();
+    segment_distances(q, [&xs[..n], &ys[..n], &xs[1..], &ys[1..]], out)
+}
+
+/// `out[k]` = the squared distance from `q` to the segment from `(ax[k], ay[k])` to `(bx[k], by[k])`, by
 /// [`segment_point`]'s arithmetic: with AVX the same IEEE operations four lanes at a time (no fused multiply-add, and
 /// the clamp's and the zero-length test's edge cases kept), so the numbers are bit for bit the scalar ones. Returns
 /// the smallest (∞ for no segment).
-fn squared_distances(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut [f64]) -> f64 {
-    assert!(xs.len() == out.len() + 1 && ys.len() == xs.len());
+fn segment_distances(q: Coord<f64>, [ax, ay, bx, by]: [&[f64]; 4], out: &mut [f64]) -> f64 {
+    assert!([ax.len(), ay.len(), bx.len(), by.len()].iter().all(|l| *l == out.len()));
     let (mut done, mut min) = (0, f64::INFINITY);
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: the processor has AVX (checked above); the lengths are checked by the assert.
-        (done, min) = unsafe { squared_distances_avx(q, xs, ys, out) };
+        (done, min) = unsafe { segment_distances_avx(q, [ax, ay, bx, by], out) };
     }
     for k in done..out.len() {
-        out[k] = segment_point(q, Coord { x: xs[k], y: ys[k] }, Coord { x: xs[k + 1], y: ys[k + 1] }).1;
+        out[k] = segment_point(q, Coord { x: ax[k], y: ay[k] }, Coord { x: bx[k], y: by[k] }).1;
         min = min.min(out[k]);
     }
     min
 }
 
-/// [`squared_distances`] four segments at a time; returns how many it did (a multiple of four) and their minimum.
+/// [`segment_distances`] four segments at a time; returns how many it did (a multiple of four) and their minimum.
 ///
 /// # Safety
-/// The processor must have AVX; `xs` and `ys` must be one longer than `out`.
+/// The processor must have AVX; the four arrays must be as long as `out`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
-unsafe fn squared_distances_avx(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut [f64]) -> (usize, f64) {
+unsafe fn segment_distances_avx(q: Coord<f64>, [xa, ya, xb, yb]: [&[f64]; 4], out: &mut [f64]) -> (usize, f64) {
     use std::arch::x86_64::*;
     let (qx, qy) = (_mm256_set1_pd(q.x), _mm256_set1_pd(q.y));
     let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
     let (mut k, mut min) = (0, _mm256_set1_pd(f64::INFINITY));
     while k + 4 <= out.len() {
-        let (ax, bx) = (_mm256_loadu_pd(xs.as_ptr().add(k)), _mm256_loadu_pd(xs.as_ptr().add(k + 1)));
-        let (ay, by) = (_mm256_loadu_pd(ys.as_ptr().add(k)), _mm256_loadu_pd(ys.as_ptr().add(k + 1)));
+        let (ax, bx) = (_mm256_loadu_pd(xa.as_ptr().add(k)), _mm256_loadu_pd(xb.as_ptr().add(k)));
+        let (ay, by) = (_mm256_loadu_pd(ya.as_ptr().add(k)), _mm256_loadu_pd(yb.as_ptr().add(k)));
         let (dx, dy) = (_mm256_sub_pd(bx, ax), _mm256_sub_pd(by, ay));
         let len2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
         let along = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(qx, ax), dx), _mm256_mul_pd(_mm256_sub_pd(qy, ay), dy));
@@ -690,6 +698,9 @@ unsafe fn squared_distances_avx(q: Coord<f64>, xs: &[f64], ys: &[f64], out: &mut
 /// non-point side of [`nearest_pair_indexed`], built once per query.
 struct LocalLines {
     lines: Vec<Vec<Coord<f64>>>,
+    /// The same vertices as x and y arrays, for the four-lane distances.
+    xs: Vec<Vec<f64>>,
+    ys: Vec<Vec<f64>>,
     /// `(line, first segment, end segment, box [x0, y0, x1, y1] of the vertices first..=end)`, in line and segment
     /// order; a one-vertex line has one block of no segment.
     blocks: Vec<(usize, usize, usize, [f64; 4])>,
@@ -724,7 +735,9 @@ impl LocalLines {
                 blocks.push((li, s, e, b));
             }
         }
-        LocalLines { lines, blocks }
+        let xs = lines.iter().map(|l| l.iter().map(|c| c.x).collect()).collect();
+        let ys = lines.iter().map(|l| l.iter().map(|c| c.y).collect()).collect();
+        LocalLines { lines, xs, ys, blocks }
     }
 }
 
@@ -838,6 +851,8 @@ fn nearest_pair_indexed(
     let mut loaded = 0u32;
     let mut k = 0usize;
     let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+    // The same segments' ends as four arrays (a.x, a.y, b.x, b.y), for the four-lane distances.
+    let mut ends: [Vec<f64>; 4] = Default::default();
     part.segs.segments_pruned(
         part.polygon,
         |_| {
@@ -849,33 +864,53 @@ fn nearest_pair_indexed(
             k += 1;
             keep
         },
-        |a, b| segs.push((to_local(a), to_local(b))),
+        |a, b| {
+            let (a, b) = (to_local(a), to_local(b));
+            segs.push((a, b));
+            for (v, x) in ends.iter_mut().zip([a.x, a.y, b.x, b.y]) {
+                v.push(x);
+            }
+        },
     );
     // Every run is CHUNK segments but possibly the part's last, which is also the last read.
-    let run = |i: usize| {
+    let span = |i: usize| {
         let s = first[i] as usize;
-        &segs[s.min(segs.len())..(s + CHUNK).min(segs.len())]
+        s.min(segs.len())..(s + CHUNK).min(segs.len())
     };
+    let run = |i: usize| &segs[span(i)];
+    let run_ends = |i: usize| {
+        let r = span(i);
+        [&ends[0][r.clone()], &ends[1][r.clone()], &ends[2][r.clone()], &ends[3][r]]
+    };
+    let mut d2s = [0.0f64; CHUNK];
+    let mut block_d2s = [0.0f64; BLOCK];
 
-    // 1. The nearest distance (squared), any order.
+    // 1. The nearest distance (squared) between vertices and segments, any order: the pair phase below compares
+    // only vertex candidates (a site vertex and its closest point on the part, or the reverse), so their smallest
+    // distance is all the cut needs. (Where edges cross, the segments are nearer than any vertex pair; the pair
+    // phase still finds its candidate within this cut.)
     let mut best2 = f64::INFINITY;
     for &(lb, i, j) in &pairs {
         if !reach2(lb, best2) {
             break;
         }
         let (li, s, e, bb) = site.blocks[j as usize];
-        let l = &site.lines[li];
-        for &(a, b) in run(i as usize) {
-            let ab = seg_box(a, b);
-            if !reach2(box_box_d2(&ab, &bb), best2) {
-                continue;
+        let (l, xs, ys) = (&site.lines[li], &site.xs[li], &site.ys[li]);
+        let (ends, rb) = (run_ends(i as usize), &boxes[i as usize]);
+        let d2s = &mut d2s[..ends[0].len()];
+        // Each vertex only where the other side's box could hold something nearer than the best so far.
+        for &p in &l[s..=e] {
+            if reach2(point_box_d2(p, rb), best2) {
+                best2 = best2.min(segment_distances(p, ends, d2s));
             }
-            if s == e {
-                best2 = best2.min(point_segment_dist2(l[s], a, b));
-            }
-            for k in s..e {
-                if reach2(box_box_d2(&ab, &seg_box(l[k], l[k + 1])), best2) {
-                    best2 = best2.min(segment_segment_dist2(a, b, l[k], l[k + 1]));
+        }
+        if e > s {
+            let block_d2s = &mut block_d2s[..e - s];
+            for &(a, b) in run(i as usize) {
+                for v in [a, b] {
+                    if reach2(point_box_d2(v, &bb), best2) {
+                        best2 = best2.min(squared_distances(v, &xs[s..=e], &ys[s..=e], block_d2s));
+                    }
                 }
             }
         }
@@ -883,8 +918,7 @@ fn nearest_pair_indexed(
     if !reach2(best2, bound * bound) {
         return None;
     }
-    // Crossing edges (never a zone the site does not touch): the vertex candidates are all that count, search them all.
-    let cut = if best2 > 0.0 { best2.sqrt() * (1.0 + 1e-9) + 1e-9 } else { bound };
+    let cut = best2.sqrt() * (1.0 + 1e-9) + 1e-9;
     let cut2 = cut * cut;
 
     // 2. The pair, in the full walk's order, among what lies within `cut`.
@@ -905,8 +939,13 @@ fn nearest_pair_indexed(
                 if !reach2(point_box_d2(p, &boxes[i as usize]), cut2) {
                     continue;
                 }
-                for &(a, b) in run(i as usize) {
-                    if !reach2(point_box_d2(p, &seg_box(a, b)), cut2) {
+                // Segments farther than the cut cannot hold the vertex's candidate (the distances here and geo's
+                // below differ by rounding, far inside reach2's margin).
+                let ends = run_ends(i as usize);
+                let d2s = &mut d2s[..ends[0].len()];
+                segment_distances(p, ends, d2s);
+                for (&(a, b), &d2) in run(i as usize).iter().zip(d2s.iter()) {
+                    if !reach2(d2, cut2) {
                         continue;
                     }
                     if let Some(c) = closest_on_segment(p, a, b) {
@@ -934,10 +973,12 @@ fn nearest_pair_indexed(
                     if lj != li || !reach2(point_box_d2(z, &bb), cut2) {
                         continue;
                     }
-                    let l = &site.lines[li];
+                    let (l, xs, ys) = (&site.lines[li], &site.xs[li], &site.ys[li]);
+                    let block_d2s = &mut block_d2s[..e - s];
+                    squared_distances(z, &xs[s..=e], &ys[s..=e], block_d2s);
                     for k in s..e {
                         let (a, b) = (l[k], l[k + 1]);
-                        if !reach2(point_box_d2(z, &seg_box(a, b)), cut2) {
+                        if !reach2(block_d2s[k - s], cut2) {
                             continue;
                         }
                         if let Some(c) = closest_on_segment(z, a, b) {
@@ -957,11 +998,6 @@ fn nearest_pair_indexed(
         }
     }
     best
-}
-
-#[inline]
-fn seg_box(a: Coord<f64>, b: Coord<f64>) -> [f64; 4] {
-    [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
 }
 
 /// The nearest pair (site point, zone point) and their planar distance, in the local frame (the reference for
