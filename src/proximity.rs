@@ -363,24 +363,29 @@ const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f64>, frame: &LocalFrame) {
     #[cfg(target_arch = "x86_64")]
     use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    // First every part's run boxes (two to a 64-byte line), which the choice of run below reads.
+    // First every part's group and run boxes (two to a 64-byte line), which the choice of run below reads.
     #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
-        let runs = p.segs.run_boxes();
-        // SAFETY: prefetching is a hint that never faults; the pointers are into a live slice.
+        let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
+        // SAFETY: prefetching is a hint that never faults; the pointers are into live slices.
+        for k in (0..groups.len().min(PREFETCH_MAX_RUNS / GROUP)).step_by(2) {
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(groups.as_ptr().add(k).cast()) };
+        }
         for k in (0..runs.len().min(PREFETCH_MAX_RUNS)).step_by(2) {
             unsafe { _mm_prefetch::<_MM_HINT_T0>(runs.as_ptr().add(k).cast()) };
         }
     }
+    // Then the run the search reads first: the nearest by box in the nearest group.
+    let nearest = |boxes: &[[f64; 4]]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, b, frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);
     #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
-        let runs = p.segs.run_boxes();
+        let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
         if runs.len() > PREFETCH_MAX_RUNS {
             continue;
         }
-        let Some((c, _)) = runs.iter().enumerate().map(|(c, b)| (c, box_bound2(q, b, frame))).min_by(|a, b| a.1.total_cmp(&b.1)) else {
-            continue;
-        };
+        let Some(g) = nearest(groups) else { continue };
+        let first = g * GROUP;
+        let Some(c) = nearest(&runs[first..(first + GROUP).min(runs.len())]).map(|k| first + k) else { continue };
         p.segs.run_slices(p.polygon, c, |_, v| {
             // SAFETY: prefetching is a hint that never faults; the pointers are into a live slice. Four
             // coordinates to a 64-byte line.
