@@ -355,11 +355,12 @@ const SHORT_GEODESIC_MAX_ERR_M: f64 = 1e-4;
 /// Longest distance [`ShortGeodesic`] answers; beyond it Karney's inverse is used.
 const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 
-/// For a point site, asks the processor to fetch, for every candidate part, the coordinates of the run of segments
-/// nearest to `q` by its box (almost always one the search reads first) before the search starts. A point's parts lie
-/// at random places in a dataset far larger than the cache and the search reaches them one after the other; asked
-/// for all at once, their cache misses overlap instead of queueing. Parts of more than [`PREFETCH_MAX_RUNS`] runs are
-/// left to the search (a scan of their boxes would cost more than the misses).
+/// For a point site, asks the processor to fetch, for every candidate part, its group and run boxes and the
+/// coordinates of the run the search will read first (the nearest group's nearest run by box) before the search
+/// starts. A point's parts lie at random places in a dataset far larger than the cache and the search reaches them one
+/// after the other; asked for all at once, their cache misses overlap instead of queueing. Parts of more than
+/// [`PREFETCH_MAX_RUNS`] runs are left to the search. A hint only: elsewhere than x86-64 it does nothing.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f64>, frame: &LocalFrame) {
     #[cfg(target_arch = "x86_64")]
     use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
@@ -376,6 +377,7 @@ fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f
         }
     }
     // Then the run the search reads first: the nearest by box in the nearest group.
+    #[cfg(target_arch = "x86_64")]
     let nearest = |boxes: &[[f64; 4]]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, b, frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);
     #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
