@@ -1078,6 +1078,14 @@ mod tests {
         }
     }
 
+    /// The indexed point search from `at` returns the full walk's nearest point (ties included).
+    fn assert_search_finds_the_walks_point(at: Coord<f64>, poly: &Polygon<f64>, part: &IndexedPart) {
+        let frame = LocalFrame::at(at);
+        let q = frame.point(Point(at)).0;
+        let walk = nearest_on_rings(q, poly, &|c| frame.point(Point(c)).0).expect("walk");
+        assert_eq!(nearest_on_part(q, part, &frame), Some(walk), "at {at:?}");
+    }
+
     #[test]
     fn bands_pick_the_smallest_that_holds_the_distance() {
         let c = ProximityConfig::default();
@@ -1126,10 +1134,7 @@ mod tests {
         let mut next = uniform(7u64);
         for _ in 0..2_000 {
             let at = Coord { x: 113.0 + 0.12 * (next() - 0.5), y: 34.0 + 0.1 * (next() - 0.5) };
-            let frame = LocalFrame::at(at);
-            let q = frame.point(Point(at)).0;
-            let walk = nearest_on_rings(q, &poly, &|c| frame.point(Point(c)).0).expect("walk");
-            assert_eq!(nearest_on_part(q, &part, &frame), Some(walk), "at {at:?}");
+            assert_search_finds_the_walks_point(at, &poly, &part);
         }
     }
 
@@ -1175,10 +1180,7 @@ mod tests {
                 let c = if k % 4 == 1 { a } else { Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 } };
                 Coord { x: c.x + (next() - 0.5) * 2.0 * lon, y: c.y + (next() - 0.5) * 2.0 * lat }
             };
-            let frame = LocalFrame::at(at);
-            let q = frame.point(Point(at)).0;
-            let walk = nearest_on_rings(q, &poly, &|c| frame.point(Point(c)).0).expect("walk");
-            assert_eq!(nearest_on_part(q, &part, &frame), Some(walk), "at {at:?}");
+            assert_search_finds_the_walks_point(at, &poly, &part);
         }
     }
 

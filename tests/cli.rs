@@ -34,16 +34,16 @@ fn check_prohibited_exits_3_and_prints_the_article() {
     assert!(text.contains("wugang-sample@"), "dataset version printed: {text}");
 }
 
+/// `ecogate check --json` at the level-2 water-source point with the given facts.
+fn check_level2_json(facts: [&str; 6]) -> std::process::Output {
+    ecogate().args(["check", "--json"]).args(LEVEL2).args(facts).output().expect("runs")
+}
+
 #[test]
 fn check_json_is_pretty_throughout_in_the_answers_field_order() {
     // Citations, titles and the dataset identity are rendered to compact JSON once at load; the terminal output must
     // still be pretty-printed everywhere and keep the answer's field order (verdict first, engine last).
-    let out = ecogate()
-        .args(["check", "--json"])
-        .args(LEVEL2)
-        .args(["--industry", "3011", "--nature", "new", "--discharges", "yes"])
-        .output()
-        .expect("runs");
+    let out = check_level2_json(["--industry", "3011", "--nature", "new", "--discharges", "yes"]);
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("{\n  \"verdict\": \"prohibited\""), "{text}");
@@ -78,12 +78,7 @@ fn check_undetermined_exits_5_and_asks_the_question() {
 
 #[test]
 fn check_json_has_verdict_zones_rules_and_versions() {
-    let out = ecogate()
-        .args(["check", "--json"])
-        .args(LEVEL2)
-        .args(["--industry", "3011", "--nature", "新建", "--discharges", "是"])
-        .output()
-        .expect("runs");
+    let out = check_level2_json(["--industry", "3011", "--nature", "新建", "--discharges", "是"]);
     let a = stdout_json(&out);
     assert_eq!(a["verdict"], "prohibited");
     assert_eq!(a["facts"]["supplied"]["nature"], "new", "Chinese choice labels are accepted");
