@@ -95,7 +95,8 @@ def summary(d):
             workers = ""
             if os.path.exists(plan):
                 m = re.search(r"Workers Launched: (\d+)", open(plan).read())
-                workers = f"; PostgreSQL used {int(m.group(1)) if m else 0} parallel workers"
+                w = int(m.group(1)) if m else 0
+                workers = f"; PostgreSQL used {w} parallel worker{'' if w == 1 else 's'}"
             rows.append(f"| 6b. PostGIS batch join of {n:,} points ({label}) | {ds} | {us / 1e6:.2f} s total | | "
                         f"{rate:,.0f} points/s{workers} vs ecogate {batch_rate:,.0f}/s {batch_label} | **ecogate {batch_rate / rate:.1f}×** |")
         tps, p50, p99 = pgbench(d, f"pgb_fp_{t}")
