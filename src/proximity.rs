@@ -857,8 +857,7 @@ fn nearest_pair_indexed(
     let mut first = vec![u32::MAX; boxes.len()];
     let mut loaded = 0u32;
     let mut k = 0usize;
-    let mut segs: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
-    // The same segments' ends as four arrays (a.x, a.y, b.x, b.y), for the four-lane distances.
+    // The segments read, in the frame, as four arrays of their ends (a.x, a.y, b.x, b.y) for the four-lane distances.
     let mut ends: [Vec<f64>; 4] = Default::default();
     part.segs.segments_pruned(
         part.polygon,
@@ -873,21 +872,21 @@ fn nearest_pair_indexed(
         },
         |a, b| {
             let (a, b) = (to_local(a), to_local(b));
-            segs.push((a, b));
             for (v, x) in ends.iter_mut().zip([a.x, a.y, b.x, b.y]) {
                 v.push(x);
             }
         },
     );
     // Every run is CHUNK segments but possibly the part's last, which is also the last read.
-    let span = |i: usize| {
-        let s = first[i] as usize;
-        s.min(segs.len())..(s + CHUNK).min(segs.len())
-    };
-    let run = |i: usize| &segs[span(i)];
     let run_ends = |i: usize| {
-        let r = span(i);
+        let (s, n) = (first[i] as usize, ends[0].len());
+        let r = s.min(n)..(s + CHUNK).min(n);
         [&ends[0][r.clone()], &ends[1][r.clone()], &ends[2][r.clone()], &ends[3][r]]
+    };
+    // Run i's segments as (a, b).
+    let run = |i: usize| {
+        let [ax, ay, bx, by] = run_ends(i);
+        (0..ax.len()).map(move |k| (Coord { x: ax[k], y: ay[k] }, Coord { x: bx[k], y: by[k] }))
     };
     let mut d2s = [0.0f64; CHUNK];
     let mut block_d2s = [0.0f64; BLOCK];
@@ -913,7 +912,7 @@ fn nearest_pair_indexed(
         }
         if e > s {
             let block_d2s = &mut block_d2s[..e - s];
-            for &(a, b) in run(i as usize) {
+            for (a, b) in run(i as usize) {
                 for v in [a, b] {
                     if reach2(point_box_d2(v, &bb), best2) {
                         best2 = best2.min(squared_distances(v, &xs[s..=e], &ys[s..=e], block_d2s));
@@ -951,7 +950,7 @@ fn nearest_pair_indexed(
                 let ends = run_ends(i as usize);
                 let d2s = &mut d2s[..ends[0].len()];
                 segment_distances(p, ends, d2s);
-                for (&(a, b), &d2) in run(i as usize).iter().zip(d2s.iter()) {
+                for ((a, b), &d2) in run(i as usize).zip(d2s.iter()) {
                     if !reach2(d2, cut2) {
                         continue;
                     }
@@ -972,7 +971,7 @@ fn nearest_pair_indexed(
     }
     // Part vertices, each with its closest point on each site line (the later of equally near segments).
     for group in by_run.chunk_by(|x, y| x.0 == y.0) {
-        for &(z, _) in run(group[0].0 as usize) {
+        for (z, _) in run(group[0].0 as usize) {
             for li in 0..site.lines.len() {
                 let mut near: Option<(Coord<f64>, f64)> = None;
                 for &(_, j) in group {
