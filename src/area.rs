@@ -29,7 +29,7 @@
 //! so the last digits of `area_m2` / `overlap_area_m2` (and `overlap_share`) moved by up to 4e-9 relative when the
 //! fast path came; PostGIS agreement (0.01 % demanded, 4.5e-8 seen) is unaffected.
 
-use geo::{GeodesicArea, LineString, MultiPolygon, Orient};
+use geo::{Coord, GeodesicArea, LineString, MultiPolygon, Orient};
 
 /// WGS84, as geo's `Geodesic::wgs84()` (the Karney path): both paths must measure the same ellipsoid.
 const A: f64 = 6_378_137.0;
@@ -51,6 +51,7 @@ pub const MAX_EDGE_M: f64 = 20_000.0;
 pub const SLIVER_RESIDUAL_PER_M3: f64 = 4.5e-13;
 
 /// The ellipsoid's authalic constants, computed once per area (a logarithm; nothing beside 1,000 vertices).
+#[derive(Clone, Copy)]
 struct Authalic {
     e2: f64,
     e: f64,
@@ -100,29 +101,53 @@ fn edge_excess(dlon: f64, t1: f64, t2: f64) -> f64 {
     2.0 * ((0.5 * dlon).tan() * (t1 + t2) / (1.0 + t1 * t2)).atan()
 }
 
-/// A geodesic ring's signed area from the authalic sphere plus each edge's sliver (counter-clockwise positive) and
-/// the bound on its error, or `None` when the ring leaves the fast path's domain.
-fn ring_area(auth: &Authalic, ring: &LineString<f64>) -> Option<(f64, f64)> {
-    let mut sum = 0.0f64;
-    let mut comp = 0.0f64;
-    let mut abs_sum = 0.0f64;
-    let mut sliver_sum = 0.0f64;
-    let mut residual = 0.0f64;
-    let mut position = 0.0f64;
-    let mut pts = ring.0.iter();
-    let first = pts.next()?;
-    if !(first.y.abs() <= MAX_LAT_DEG && first.x.is_finite()) {
-        return None;
+/// A vertex with the sine and cosine of its authalic latitude: what an edge's term needs of each end, computed once
+/// per vertex however many edges share it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Vertex {
+    c: Coord<f64>,
+    sb: f64,
+    cb: f64,
+}
+
+/// The fast path's running sums over directed edges. A ring's area is the sum over its edges in order; so is any
+/// region's whose boundary is made of pieces of several rings (the overlap of two polygons is bounded by the pieces
+/// of each one's rings inside the other, see [`crate::overlap`]), because each edge's term depends on that edge alone
+/// and changes sign when the edge is reversed.
+#[derive(Clone, Copy)]
+pub(crate) struct EdgeSum {
+    auth: Authalic,
+    sum: f64,
+    comp: f64,
+    abs_sum: f64,
+    sliver_sum: f64,
+    residual: f64,
+    position: f64,
+}
+
+impl EdgeSum {
+    pub(crate) fn new() -> EdgeSum {
+        EdgeSum::with(Authalic::wgs84())
     }
-    let (mut sb1, mut cb1) = auth.sin_cos_beta(first.y);
-    let mut prev = *first;
-    for c in pts {
+
+    fn with(auth: Authalic) -> EdgeSum {
+        EdgeSum { auth, sum: 0.0, comp: 0.0, abs_sum: 0.0, sliver_sum: 0.0, residual: 0.0, position: 0.0 }
+    }
+
+    /// `None` outside the fast path's domain (beyond [`MAX_LAT_DEG`], or not finite).
+    pub(crate) fn vertex(&self, c: Coord<f64>) -> Option<Vertex> {
         if !(c.y.abs() <= MAX_LAT_DEG && c.x.is_finite()) {
             return None;
         }
-        let (sb2, cb2) = auth.sin_cos_beta(c.y);
-        let dlon = (c.x - prev.x).to_radians();
-        let dlat = (c.y - prev.y).to_radians();
+        let (sb, cb) = self.auth.sin_cos_beta(c.y);
+        Some(Vertex { c, sb, cb })
+    }
+
+    /// Adds the edge from `a` to `b`; `None` (and nothing added) for an edge longer than [`MAX_EDGE_M`].
+    pub(crate) fn add(&mut self, a: &Vertex, b: &Vertex) -> Option<()> {
+        let (sb1, cb1, sb2, cb2) = (a.sb, a.cb, b.sb, b.cb);
+        let dlon = (b.c.x - a.c.x).to_radians();
+        let dlat = (b.c.y - a.c.y).to_radians();
         let (east, len) = edge_extent(dlat, dlon, cb1, cb2);
         // Also what keeps rings around a pole and across the antimeridian out: a closed ring in plain
         // coordinates can only get round by an edge jumping 180° or more in longitude, thousands of km at any
@@ -134,21 +159,38 @@ fn ring_area(auth: &Authalic, ring: &LineString<f64>) -> Option<(f64, f64)> {
         let (t1, t2) = (sb1 / (1.0 + cb1), sb2 / (1.0 + cb2));
         let excess = edge_excess(dlon, t1, t2);
         // Neumaier's compensated sum: the quadrilaterals reach to the equator, thousands of times the ring's area.
-        let t = sum + excess;
-        comp += if sum.abs() >= excess.abs() { (sum - t) + excess } else { (excess - t) + sum };
-        sum = t;
-        abs_sum += excess.abs();
-        sliver_sum += edge_sliver(auth, sb1 * cb2 + cb1 * sb2, east, len);
-        residual += SLIVER_RESIDUAL_PER_M3 * len * len * len;
+        let t = self.sum + excess;
+        self.comp += if self.sum.abs() >= excess.abs() { (self.sum - t) + excess } else { (excess - t) + self.sum };
+        self.sum = t;
+        self.abs_sum += excess.abs();
+        self.sliver_sum += edge_sliver(&self.auth, sb1 * cb2 + cb1 * sb2, east, len);
+        self.residual += SLIVER_RESIDUAL_PER_M3 * len * len * len;
         // A vertex off by a few ulps of sin β moves by ≲ 4ε/cos β radians, sweeping a triangle along its edges.
-        position += len / cb1.min(cb2);
-        prev = *c;
-        (sb1, cb1) = (sb2, cb2);
+        self.position += len / cb1.min(cb2);
+        Some(())
     }
-    // Signs: a counter-clockwise ring runs west along its northern side, whose quadrilaterals are the larger.
-    let area = -(auth.rq2 * (sum + comp) + sliver_sum);
-    let rounding = 16.0 * f64::EPSILON * (auth.rq2 * abs_sum + A * position);
-    Some((area, residual + rounding))
+
+    /// The signed area of the edges added (counter-clockwise positive) and the bound on its error.
+    pub(crate) fn total(&self) -> (f64, f64) {
+        // Signs: a counter-clockwise ring runs west along its northern side, whose quadrilaterals are the larger.
+        let area = -(self.auth.rq2 * (self.sum + self.comp) + self.sliver_sum);
+        let rounding = 16.0 * f64::EPSILON * (self.auth.rq2 * self.abs_sum + A * self.position);
+        (area, self.residual + rounding)
+    }
+}
+
+/// A geodesic ring's signed area from the authalic sphere plus each edge's sliver (counter-clockwise positive) and
+/// the bound on its error, or `None` when the ring leaves the fast path's domain.
+fn ring_area(auth: &Authalic, ring: &LineString<f64>) -> Option<(f64, f64)> {
+    let mut sum = EdgeSum::with(*auth);
+    let mut pts = ring.0.iter();
+    let mut prev = sum.vertex(*pts.next()?)?;
+    for c in pts {
+        let v = sum.vertex(*c)?;
+        sum.add(&prev, &v)?;
+        prev = v;
+    }
+    Some(sum.total())
 }
 
 /// The fast path's area of a (multi)polygon in m² (exteriors minus holes, any winding) with the bound on its

@@ -18,6 +18,7 @@ use geo::{
     BooleanOps, BoundingRect, Coord, Intersects, Length, LineString, MapCoords,
     MultiLineString, MultiPolygon, Point, Polygon, Rect,
 };
+use crate::overlap;
 use crate::segindex::{clip_ring, point_segment_dist2, segment_segment_dist2, SegIndex};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
@@ -462,6 +463,7 @@ impl ZoneIndex {
                 let Some(rect) = fp.bounding_rect() else { return vec![] };
                 let frame = LocalFrame::at(rect.center());
                 let fp_segs = SiteSegments::new(&frame, site);
+                let fp_rings = overlap::Footprint::new(fp);
                 // The footprint's own area, for every zone covering it whole: computed once, not per zone (each is
                 // a geodesic inverse per vertex).
                 let mut fp_area: Option<f64> = site_area_m2;
@@ -474,17 +476,25 @@ impl ZoneIndex {
                             let area = *fp_area.get_or_insert_with(|| geodesic_area(fp));
                             return Some(Overlap { zone, area_m2: Some(area), length_m: None });
                         }
-                        let inside = c.parts.intersection(fp);
+                        // The area from the two boundaries where they cross cleanly, else from the overlap
+                        // polygon the overlay builds (touching or shared boundaries, slivers): see `overlap`.
+                        let (area, met) = match fp_rings.shared_with(&c.parts) {
+                            Some(s) => (s.area_m2, s.met),
+                            None => {
+                                let inside = c.parts.intersection(fp);
+                                (geodesic_area(&inside), !inside.0.is_empty())
+                            }
+                        };
                         // An empty overlap may still be a touch along an edge or at a vertex (the boundary counts):
                         // found from the clipped parts' segments against the footprint's blocks, not by a
                         // quadratic segment-pair test.
-                        let touches = !inside.0.is_empty()
+                        let touches = met
                             || c.parts.0.iter().any(|p| {
                                 std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
                                     r.0.windows(2).any(|w| fp_segs.dist2(frame.coord(w[0]), frame.coord(w[1]), 1e-12).is_finite())
                                 })
                             });
-                        touches.then(|| Overlap { zone, area_m2: Some(geodesic_area(&inside)), length_m: None })
+                        touches.then_some(Overlap { zone, area_m2: Some(area), length_m: None })
                     })
                     .collect()
             }

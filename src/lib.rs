@@ -7,6 +7,7 @@ pub mod crs;
 pub mod industry;
 pub mod index;
 pub mod area;
+pub mod overlap;
 pub mod segindex;
 pub mod ingest;
 pub mod ogr;
