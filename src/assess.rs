@@ -291,7 +291,9 @@ impl Engine {
             notice_en: d.notice_en.clone(),
             admin_codes: d.admin_codes.clone(),
         };
-        Ok(Engine::new(Arc::new(dataset), ds.layers, ds.report, ZoneIndex::new(ds.zones), rulebook, industries, AssessOptions::default()))
+        let engine = Engine::new(Arc::new(dataset), ds.layers, ds.report, ZoneIndex::new(ds.zones), rulebook, industries, AssessOptions::default());
+        crate::hugepages::back_loaded_data();
+        Ok(engine)
     }
 
     pub fn rulebook_ref(&self) -> RulebookRef {

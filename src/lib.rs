@@ -9,6 +9,7 @@ pub mod index;
 pub mod area;
 pub mod overlap;
 pub mod segindex;
+pub mod hugepages;
 pub mod ingest;
 pub mod ogr;
 pub mod manifest;
