@@ -24,6 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repeat: usize = std::env::var("ECOGATE_PROFILE_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e = Engine::load(&manifest, &root.join("data/rules"))?;
+    // As `serve` and `batch` do after loading: the steady state is what is measured.
+    ecogate::hugepages::back_loaded_data();
     let mut fps = scale_inputs::footprints(&e);
     if fps.is_empty() {
         return Err("no control units".into());

@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let answers = args.next().map(PathBuf::from);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e = Engine::load(&manifest, &root.join("data/rules"))?;
+    // As `serve` and `batch` do after loading: the steady state is what is measured.
+    ecogate::hugepages::back_loaded_data();
     let pts = scale_inputs::points(&e, n).ok_or("no control units")?;
     let facts = e.parse_facts([("industry", "3011"), ("nature", "new"), ("discharges_pollutants", "yes")])?;
     scale_inputs::ready_then_wait_for_go();

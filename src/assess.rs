@@ -291,9 +291,7 @@ impl Engine {
             notice_en: d.notice_en.clone(),
             admin_codes: d.admin_codes.clone(),
         };
-        let engine = Engine::new(Arc::new(dataset), ds.layers, ds.report, ZoneIndex::new(ds.zones), rulebook, industries, AssessOptions::default());
-        crate::hugepages::back_loaded_data();
-        Ok(engine)
+        Ok(Engine::new(Arc::new(dataset), ds.layers, ds.report, ZoneIndex::new(ds.zones), rulebook, industries, AssessOptions::default()))
     }
 
     pub fn rulebook_ref(&self) -> RulebookRef {

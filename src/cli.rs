@@ -603,6 +603,7 @@ fn write_report(args: &ReportArgs) -> Result<i32, Failure> {
 
 fn serve(args: ServeArgs) -> Result<i32, Failure> {
     let engine = args.data.engine()?;
+    crate::hugepages::back_loaded_data_in_background();
     let limits = crate::api::Limits {
         max_body_bytes: args.max_body_bytes,
         max_vertices: args.max_vertices,

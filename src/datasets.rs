@@ -172,7 +172,14 @@ impl Reloader {
         let clock = Instant::now();
         let before = state.engine();
         let (manifest, rules) = (self.manifest.clone(), self.rules.clone());
-        let loaded = tokio::task::spawn_blocking(move || Engine::load(&manifest, &rules)).await;
+        let loaded = tokio::task::spawn_blocking(move || {
+            let loaded = Engine::load(&manifest, &rules);
+            if loaded.is_ok() {
+                crate::hugepages::back_loaded_data_in_background();
+            }
+            loaded
+        })
+        .await;
         let mut outcome = ReloadOutcome {
             result: ReloadResult::Failed,
             reason: reason.clone(),

@@ -27,6 +27,7 @@ pub fn run(args: &BatchArgs) -> Result<i32, Failure> {
     }
     let bytes = std::fs::read(&args.input).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", args.input.display())))?;
     let engine = args.data.engine()?;
+    crate::hugepages::back_loaded_data_in_background();
     // Batch-wide facts are checked once, up front: a typo there would otherwise become the error of every row.
     engine
         .parse_facts(default_facts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
