@@ -5,7 +5,8 @@
 //! operations, timed one by one, and the ratio to a baseline measured in the same run:
 //! - zone lookup: the segment index vs the previous exact test (`geo` `Intersects` on each candidate part);
 //! - full point assessment: throughput on one core, and as a batch on all cores (as `ecogate batch`);
-//! - footprint (1,000-vertex, ~2 km², centred on a control-unit boundary): clipped parts vs whole-part BooleanOps;
+//! - footprint (1,000-vertex, ~2 km², centred on a control-unit boundary): the assessment, and its overlap areas alone
+//!   (what PostGIS's footprint query computes), vs whole-part BooleanOps;
 //! - flatness: lookups in one 1M-vertex polygon vs one 1k-vertex polygon;
 //! - load: time to ready and peak RSS against the raw coordinate bytes (16 per vertex).
 //!
@@ -222,6 +223,10 @@ fn main() {
                 .sum::<f64>()
         }));
         row("3. footprint assessment, 1,000 vertices ~2 km² across unit boundaries", &ds, fp_t, "overlap areas alone, whole-zone BooleanOps", fp_base);
+        // The part of the assessment that is PostGIS's footprint query (zones hit, geodesic overlap areas), for a
+        // like-for-like ratio beside the full assessment's.
+        let ov_t = stats(time_each(fps.len(), |i| e.index.overlaps(&Site::Footprint(fps[i].clone())).len()));
+        row("3b. footprint overlap areas alone (zones hit + geodesic areas, the work of PostGIS's query)", &ds, ov_t, "whole-zone BooleanOps", fp_base);
     }
 
     if want("load") {
