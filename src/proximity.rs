@@ -226,7 +226,9 @@ pub fn near_and_nearby(
     nearby: Option<(f64, &dyn Fn(&Zone) -> bool)>,
     cells: Option<&NearCells>,
 ) -> (Vec<Near>, Vec<Nearby>) {
-    let reach = config.reach_m();
+    let bands_of = config.bands_by_kind();
+    // `config.reach_m()`, from the band lists already looked up (each lookup is a map search).
+    let reach = bands_of.iter().filter_map(|b| b.last().copied()).fold(0.0, f64::max);
     let Some(rect) = site.bounding_rect() else { return (vec![], vec![]) };
     let nearby = nearby.filter(|_| matches!(site, Site::Point(_)));
     let search = reach.max(nearby.map_or(0.0, |(r, _)| r));
@@ -244,7 +246,6 @@ pub fn near_and_nearby(
     // Lines and footprints: their rings in the frame with block boxes, for the indexed nearest-pair search.
     let lines = LocalLines::new(site, to_local);
     let mut scratch = PointScratch::default();
-    let bands_of = config.bands_by_kind();
     let bands = |kind: ZoneKind| bands_of[kind as usize];
     // A point has about six zones within 5 km: room for them without regrowing.
     let mut nearby_found: Vec<Nearby> = Vec::with_capacity(8);
