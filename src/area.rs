@@ -227,21 +227,21 @@ pub fn geodesic_area(mp: &MultiPolygon<f64>) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use geo::{Coord, Densify, Geodesic, MapCoords, Polygon};
 
     /// A tiny deterministic generator (splitmix64): the tests need reproducible random shapes, no crate.
-    struct Rng(u64);
+    pub(crate) struct Rng(pub(crate) u64);
     impl Rng {
-        fn next(&mut self) -> f64 {
+        pub(crate) fn next(&mut self) -> f64 {
             self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
             let mut z = self.0;
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
         }
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        pub(crate) fn range(&mut self, lo: f64, hi: f64) -> f64 {
             lo + (hi - lo) * self.next()
         }
     }
@@ -268,7 +268,7 @@ mod tests {
     }
 
     /// A star-shaped ring of `n` vertices, radius within `r_min..r_max` metres, counter-clockwise.
-    fn star(rng: &mut Rng, lon: f64, lat: f64, r_min: f64, r_max: f64, n: usize) -> LineString<f64> {
+    pub(crate) fn star(rng: &mut Rng, lon: f64, lat: f64, r_min: f64, r_max: f64, n: usize) -> LineString<f64> {
         let m_lat = 111_000.0;
         let m_lon = m_lat * lat.to_radians().cos();
         let mut pts: Vec<Coord<f64>> = (0..n)
@@ -286,7 +286,7 @@ mod tests {
         star(&mut Rng(0), lon, lat, radius_m, radius_m, n)
     }
 
-    fn reversed(ring: &LineString<f64>) -> LineString<f64> {
+    pub(crate) fn reversed(ring: &LineString<f64>) -> LineString<f64> {
         LineString(ring.0.iter().rev().copied().collect())
     }
 

@@ -277,36 +277,8 @@ impl<'a> Footprint<'a> {
 mod tests {
     use super::*;
     use crate::area::geodesic_area;
+    use crate::area::tests::{reversed, star, Rng};
     use geo::BooleanOps;
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
-    /// A star-shaped ring around (lon, lat): `n` vertices at radii within `r_min..r_max` metres, counter-clockwise.
-    fn star(rng: &mut Rng, (lon, lat): (f64, f64), r_min: f64, r_max: f64, n: usize) -> LineString<f64> {
-        let m_lon = 111_000.0 * lat.to_radians().cos();
-        let mut pts: Vec<Coord<f64>> = (0..n)
-            .map(|i| {
-                let a = std::f64::consts::TAU * i as f64 / n as f64;
-                let r = r_min + (r_max - r_min) * rng.next();
-                Coord { x: lon + r * a.cos() / m_lon, y: lat + r * a.sin() / 111_000.0 }
-            })
-            .collect();
-        pts.push(pts[0]);
-        LineString(pts)
-    }
-
-    fn reversed(l: LineString<f64>) -> LineString<f64> {
-        LineString(l.0.into_iter().rev().collect())
-    }
 
     /// The overlay's answer: the overlap polygon, then its area.
     fn overlaid(a: &Polygon<f64>, b: &Polygon<f64>) -> f64 {
@@ -326,11 +298,11 @@ mod tests {
         let mut served = 0;
         for i in 0..40 {
             let c = (113.0 + rng.next(), 33.0 + rng.next());
-            let fp = Polygon::new(star(&mut rng, c, 800.0, 880.0, 1000), vec![]);
+            let fp = Polygon::new(star(&mut rng, c.0, c.1, 800.0, 880.0, 1000), vec![]);
             let off = (c.0 + (rng.next() - 0.5) * 0.02, c.1 + (rng.next() - 0.5) * 0.02);
-            let outer = star(&mut rng, off, 900.0, 1000.0, 400);
-            let holes = if i % 2 == 0 { vec![reversed(star(&mut rng, off, 300.0, 330.0, 50))] } else { vec![] };
-            let part = Polygon::new(if i % 3 == 0 { reversed(outer) } else { outer }, holes);
+            let outer = star(&mut rng, off.0, off.1, 900.0, 1000.0, 400);
+            let holes = if i % 2 == 0 { vec![reversed(&star(&mut rng, off.0, off.1, 300.0, 330.0, 50))] } else { vec![] };
+            let part = Polygon::new(if i % 3 == 0 { reversed(&outer) } else { outer }, holes);
             let want = overlaid(&fp, &part);
             // A small overlap's error bound may not be small beside it: then the overlay answers (a few cases here).
             let Some(got) = overlap_area(&fp, &part) else { continue };
@@ -345,9 +317,9 @@ mod tests {
     fn nested_rings_without_crossings_count_whole() {
         let mut rng = Rng(5);
         let c = (113.5, 33.5);
-        let small = star(&mut rng, c, 300.0, 400.0, 100);
-        let big = star(&mut rng, c, 2000.0, 2500.0, 300);
-        let hole = reversed(star(&mut rng, c, 100.0, 150.0, 40));
+        let small = star(&mut rng, c.0, c.1, 300.0, 400.0, 100);
+        let big = star(&mut rng, c.0, c.1, 2000.0, 2500.0, 300);
+        let hole = reversed(&star(&mut rng, c.0, c.1, 100.0, 150.0, 40));
         let fp = Polygon::new(small.clone(), vec![]);
         // The footprint inside the part: all of it.
         let part = Polygon::new(big.clone(), vec![]);
@@ -360,10 +332,10 @@ mod tests {
         let holed = Polygon::new(big, vec![hole.clone()]);
         assert_close(overlap_area(&fp, &holed).unwrap().area_m2, overlaid(&fp, &holed), "hole inside the footprint");
         // The footprint inside the hole: nothing, and the interiors do not meet.
-        let in_hole = Polygon::new(star(&mut rng, c, 20.0, 30.0, 12), vec![]);
+        let in_hole = Polygon::new(star(&mut rng, c.0, c.1, 20.0, 30.0, 12), vec![]);
         assert_eq!(overlap_area(&in_hole, &holed), Some(Shared { area_m2: 0.0, met: false }));
         // Apart.
-        let far = Polygon::new(star(&mut rng, (113.6, 33.5), 300.0, 400.0, 100), vec![]);
+        let far = Polygon::new(star(&mut rng, 113.6, 33.5, 300.0, 400.0, 100), vec![]);
         assert_eq!(overlap_area(&far, &part), Some(Shared { area_m2: 0.0, met: false }));
     }
 
