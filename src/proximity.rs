@@ -824,16 +824,15 @@ fn nearest_pair_indexed(
     bound: f64,
 ) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     // Every run's box in the local frame (from the load-time boxes, no segment read).
-    let mut boxes: Vec<[f64; 4]> = Vec::new();
-    part.segs.segments_pruned(
-        part.polygon,
-        |b| {
+    let boxes: Vec<[f64; 4]> = part
+        .segs
+        .run_boxes()
+        .iter()
+        .map(|b| {
             let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
-            boxes.push([lo.x, lo.y, hi.x, hi.y]);
-            false
-        },
-        |_, _| {},
-    );
+            [lo.x, lo.y, hi.x, hi.y]
+        })
+        .collect();
     // Box pairs (run, site block) that may come within `bound`, nearest first, and an upper bound of the nearest
     // distance: each box holds a point of its geometry, so no pair is farther apart than its boxes' far corners.
     let mut pairs: Vec<(f64, u32, u32)> = Vec::new();
@@ -855,29 +854,24 @@ fn nearest_pair_indexed(
     // Read (and take to the frame) only the runs of those pairs, in ring order; `first[k]` is run k's place.
     let mut needed = vec![false; boxes.len()];
     pairs.iter().for_each(|p| needed[p.1 as usize] = true);
+    let runs_read = needed.iter().filter(|n| **n).count();
+    // The segments read, in the frame, as four arrays of their ends (a.x, a.y, b.x, b.y) for the four-lane distances;
+    // each vertex of a run's stretch taken to the frame once.
+    let mut ends: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(runs_read * CHUNK));
     let mut first = vec![u32::MAX; boxes.len()];
-    let mut loaded = 0u32;
-    let mut k = 0usize;
-    // The segments read, in the frame, as four arrays of their ends (a.x, a.y, b.x, b.y) for the four-lane distances.
-    let mut ends: [Vec<f64>; 4] = Default::default();
-    part.segs.segments_pruned(
-        part.polygon,
-        |_| {
-            let keep = needed[k];
-            if keep {
-                first[k] = loaded * CHUNK as u32;
-                loaded += 1;
+    let mut stretch: Vec<Coord<f64>> = Vec::with_capacity(CHUNK + 1);
+    for c in (0..boxes.len()).filter(|c| needed[*c]) {
+        first[c] = ends[0].len() as u32;
+        part.segs.run_slices(part.polygon, c, |_, v| {
+            stretch.clear();
+            stretch.extend(v.iter().map(|c| to_local(*c)));
+            for w in stretch.windows(2) {
+                for (e, x) in ends.iter_mut().zip([w[0].x, w[0].y, w[1].x, w[1].y]) {
+                    e.push(x);
+                }
             }
-            k += 1;
-            keep
-        },
-        |a, b| {
-            let (a, b) = (to_local(a), to_local(b));
-            for (v, x) in ends.iter_mut().zip([a.x, a.y, b.x, b.y]) {
-                v.push(x);
-            }
-        },
-    );
+        });
+    }
     // Every run is CHUNK segments but possibly the part's last, which is also the last read.
     let run_ends = |i: usize| {
         let (s, n) = (first[i] as usize, ends[0].len());
