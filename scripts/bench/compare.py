@@ -76,12 +76,20 @@ def summary(d):
     if os.path.exists(os.path.join(d, "wrk_assess.txt")):
         brps, b50, b99 = wrk(os.path.join(d, "wrk_baseline.txt"))
         arps, a50, a99 = wrk(os.path.join(d, "wrk_assess.txt"))
+        # Runs since 2026-11-27 16:00 time the baseline with the same random-query script as the route (what
+        # wrk_baseline.txt holds) and also with one static request (wrk_baseline_static.txt, the earlier baseline).
+        static = os.path.join(d, "wrk_baseline_static.txt")
+        script = ", same random-query script" if os.path.exists(static) else ""
+        if os.path.exists(static):
+            srps, _, _ = wrk(static)
+            script += f" (one static request: {srps:,.0f} req/s, the route's rate is {100 * arps / srps:.0f}% of it)"
         rows.append(f"| 4. HTTP GET /v1/assessments, random points, wrk -t2 -c16 keep-alive | {ds} | {a50:.2f} ms | {a99:.2f} ms | "
-                    f"GET /healthz same binary: {brps:,.0f} req/s, {b50:.2f} / {b99:.2f} ms | **{arps:,.0f} req/s = {100 * arps / brps:.0f}%** of the trivial route |")
+                    f"GET /healthz same binary{script}: {brps:,.0f} req/s, {b50:.2f} / {b99:.2f} ms | **{arps:,.0f} req/s = {100 * arps / brps:.0f}%** of the trivial route |")
         if os.path.exists(os.path.join(d, "wrk_assess_noaudit.txt")):
             nrps, n50, n99 = wrk(os.path.join(d, "wrk_assess_noaudit.txt"))
+            static_share = f" (of the static request's: {100 * nrps / srps:.0f}%)" if os.path.exists(static) else ""
             rows.append(f"| 4b. the same, server started with --no-audit (no SQLite record per answer) | {ds} | {n50:.2f} ms | {n99:.2f} ms | "
-                        f"GET /healthz same binary: {brps:,.0f} req/s | **{nrps:,.0f} req/s = {100 * nrps / brps:.0f}%** of the trivial route |")
+                        f"GET /healthz same binary: {brps:,.0f} req/s | **{nrps:,.0f} req/s = {100 * nrps / brps:.0f}%** of the trivial route{static_share} |")
 
     for t, label in (("zones", "GiST"), ("zones_sub", "GiST, ST_Subdivide 256")):
         p = os.path.join(d, f"pgbench_point_{t}.txt")
