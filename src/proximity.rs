@@ -289,7 +289,7 @@ pub fn near_and_nearby(
             }
             let pair = match &local_site {
                 // Points, the common case: only the segments near the point, read from the segment index.
-                Site::Point(q) => nearest_on_part_with(q.0, p, &frame, &mut scratch).map(|(q, p, d2)| {
+                Site::Point(q) => nearest_on_part_with(q.0, p, &frame, limit * limit, &mut scratch).map(|(q, p, d2)| {
                     best_d2 = best_d2.min(d2);
                     (q, p, d2.sqrt())
                 }),
@@ -530,7 +530,7 @@ fn nearest_on_rings(q: Coord<f64>, part: &Polygon<f64>, to_local: &dyn Fn(Coord<
 /// usually one or two, where the walk in ring order read every run until it happened on a near one.
 #[cfg(test)]
 fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Option<(Coord<f64>, Coord<f64>, f64)> {
-    nearest_on_part_with(q, part, frame, &mut PointScratch::default()).map(|(q, p, d2)| (q, p, d2.sqrt()))
+    nearest_on_part_with(q, part, frame, f64::INFINITY, &mut PointScratch::default()).map(|(q, p, d2)| (q, p, d2.sqrt()))
 }
 
 /// [`nearest_on_part`] with a caller's buffer (no allocation once it has grown), returning the squared distance
@@ -542,10 +542,16 @@ fn nearest_on_part(q: Coord<f64>, part: &IndexedPart, frame: &LocalFrame) -> Opt
 /// read is a superset of the runs holding a segment at the final distance, and the lowest-numbered such segment
 /// wins, so the point is the walk's whatever the order. (Measured: visiting groups and runs in their own order
 /// after the nearest one, without sorting, and testing each segment's box before projecting on it, cost 11 % more.)
+///
+/// Only a nearest point within `within2` (squared, in the frame) is wanted: `None` when the part has none. Until a
+/// best is found, groups and runs whose bound exceeds `within2` are not read either (a part whose box is within
+/// reach while its edges are not is then decided from its boxes alone); the run holding a segment within `within2`
+/// has a bound within it, so whenever the walk's point is within `within2` it is found as before.
 fn nearest_on_part_with(
     q: Coord<f64>,
     part: &IndexedPart,
     frame: &LocalFrame,
+    within2: f64,
     scratch: &mut PointScratch,
 ) -> Option<(Coord<f64>, Coord<f64>, f64)> {
     let bound = |b: &[f64; 4]| box_bound2(q, b, frame);
@@ -558,8 +564,9 @@ fn nearest_on_part_with(
     // (segment number, its ends in the frame, squared distance): the lowest number wins a tie, as in the walk.
     let mut best: Option<(usize, Coord<f64>, Coord<f64>, f64)> = None;
     let mut in_group = [(0.0f64, 0usize); GROUP];
+    let cap = |best: &Option<(usize, Coord<f64>, Coord<f64>, f64)>| best.map_or(within2, |b| b.3);
     for &(glb, g) in groups.iter() {
-        if best.is_some_and(|b| glb > b.3) {
+        if glb > cap(&best) {
             break;
         }
         let first = g as usize * GROUP;
@@ -570,7 +577,7 @@ fn nearest_on_part_with(
         let in_group = &mut in_group[..these.len()];
         in_group.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         for &(lb, c) in in_group.iter() {
-            if best.is_some_and(|b| lb > b.3) {
+            if lb > cap(&best) {
                 break;
             }
             segs.run_slices(part.polygon, c, |g, v| {
@@ -581,7 +588,7 @@ fn nearest_on_part_with(
             });
         }
     }
-    best.map(|(_, a, b, d2)| (q, segment_point(q, a, b).0, d2))
+    best.filter(|b| b.3 <= within2).map(|(_, a, b, d2)| (q, segment_point(q, a, b).0, d2))
 }
 
 /// The point of segment `ab` nearest to `q` and its squared distance, all in the frame. The one formula both the
