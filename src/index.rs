@@ -463,7 +463,8 @@ impl ZoneIndex {
                 let Some(rect) = fp.bounding_rect() else { return vec![] };
                 let frame = LocalFrame::at(rect.center());
                 let fp_segs = SiteSegments::new(&frame, site);
-                let fp_rings = overlap::Footprint::new(fp);
+                // Prepared at the first zone that needs it (none do when every candidate covers the footprint).
+                let mut fp_rings: Option<overlap::Footprint> = None;
                 // The footprint's own area, for every zone covering it whole: computed once, not per zone (each is
                 // a geodesic inverse per vertex).
                 let mut fp_area: Option<f64> = site_area_m2;
@@ -478,7 +479,7 @@ impl ZoneIndex {
                         }
                         // The area from the two boundaries where they cross cleanly, else from the overlap
                         // polygon the overlay builds (touching or shared boundaries, slivers): see `overlap`.
-                        let (area, met) = match fp_rings.shared_with(&c.parts) {
+                        let (area, met) = match fp_rings.get_or_insert_with(|| overlap::Footprint::new(fp)).shared_with(&c.parts) {
                             Some(s) => (s.area_m2, s.met),
                             None => {
                                 let inside = c.parts.intersection(fp);

@@ -19,6 +19,8 @@
 
 use crate::area::{EdgeSum, Vertex, MAX_REL_ERROR};
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
+use crate::segindex::{union2, union_of};
+use geo::winding_order::{Winding, WindingOrder};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 /// Segments per block: the crossing search compares the boxes of blocks first, then of segments.
@@ -47,51 +49,39 @@ struct Rings<'a> {
     boxes: Vec<[f64; 4]>,
     /// `(first segment, end segment, box)`, blocks never straddling two rings.
     blocks: Vec<(usize, usize, [f64; 4])>,
+    /// The box of every segment.
+    extent: [f64; 4],
 }
 
 impl<'a> Rings<'a> {
-    /// `None` for a ring of no area (its sense is undefined).
+    /// `None` for a ring without a winding (no area, or fewer than three distinct vertices).
     fn new(polygon: &'a Polygon<f64>) -> Option<Rings<'a>> {
-        let rings: Vec<&[Coord<f64>]> =
-            std::iter::once(polygon.exterior()).chain(polygon.interiors()).map(|l: &LineString<f64>| l.0.as_slice()).collect();
-        let n: usize = rings.iter().map(|r| r.len().saturating_sub(1)).sum();
-        let mut reversed = Vec::with_capacity(rings.len());
-        let mut starts = Vec::with_capacity(rings.len() + 1);
+        let lines: Vec<&LineString<f64>> = std::iter::once(polygon.exterior()).chain(polygon.interiors()).collect();
+        let n: usize = lines.iter().map(|l| l.0.len().saturating_sub(1)).sum();
+        let mut reversed = Vec::with_capacity(lines.len());
+        let mut starts = Vec::with_capacity(lines.len() + 1);
         let (mut segs, mut boxes, mut blocks) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
-        for (r, ring) in rings.iter().enumerate() {
-            let twice_area = shoelace(ring);
-            if twice_area == 0.0 || !twice_area.is_finite() {
-                return None;
-            }
+        for (r, line) in lines.iter().enumerate() {
             // Outer rings counter-clockwise, holes clockwise: the polygon lies to the left of each.
-            reversed.push((twice_area > 0.0) != (r == 0));
+            let counter_clockwise = line.winding_order()? == WindingOrder::CounterClockwise;
+            reversed.push(counter_clockwise != (r == 0));
             let base = segs.len();
             starts.push(base);
-            for w in ring.windows(2) {
+            for w in line.0.windows(2) {
                 let (p, q) = (w[0], w[1]);
                 segs.push([p, q]);
                 boxes.push([p.x.min(q.x), p.y.min(q.y), p.x.max(q.x), p.y.max(q.y)]);
             }
             for s in (base..segs.len()).step_by(BLOCK) {
                 let e = (s + BLOCK).min(segs.len());
-                blocks.push((s, e, boxes[s..e].iter().fold(EMPTY, |a, b| union(&a, b))));
+                blocks.push((s, e, union_of(&boxes[s..e])));
             }
         }
         starts.push(segs.len());
-        Some(Rings { polygon, rings, reversed, starts, segs, boxes, blocks })
+        let extent = blocks.iter().map(|b| b.2).reduce(union2)?;
+        let rings = lines.iter().map(|l| l.0.as_slice()).collect();
+        Some(Rings { polygon, rings, reversed, starts, segs, boxes, blocks, extent })
     }
-}
-
-const EMPTY: [f64; 4] = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-
-fn union(a: &[f64; 4], b: &[f64; 4]) -> [f64; 4] {
-    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
-}
-
-/// Twice the signed planar area of a closed ring (counter-clockwise positive), about its first vertex.
-fn shoelace(ring: &[Coord<f64>]) -> f64 {
-    let Some(o) = ring.first() else { return 0.0 };
-    ring.windows(2).map(|w| (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y)).sum()
 }
 
 fn boxes_meet(a: &[f64; 4], b: &[f64; 4]) -> bool {
@@ -229,8 +219,7 @@ pub fn overlap_area(a: &Polygon<f64>, b: &Polygon<f64>) -> Option<Shared> {
 
 fn shared(ra: &Rings, rb: &Rings) -> Option<Shared> {
     let apart = Shared { area_m2: 0.0, met: false };
-    let extent = |r: &Rings| r.blocks.iter().fold(EMPTY, |e, b| union(&e, &b.2));
-    if !boxes_meet(&extent(ra), &extent(rb)) {
+    if !boxes_meet(&ra.extent, &rb.extent) {
         return Some(apart);
     }
     let Crossings { on_a, on_b, points } = crossings(ra, rb)?;

@@ -61,12 +61,12 @@ fn ring(poly: &Polygon<f64>, r: usize) -> &LineString<f64> {
     }
 }
 
-fn union2(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+pub(crate) fn union2(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
     [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
 }
 
 /// The box holding every box of a non-empty slice.
-fn union_of(boxes: &[[f64; 4]]) -> [f64; 4] {
+pub(crate) fn union_of(boxes: &[[f64; 4]]) -> [f64; 4] {
     boxes.iter().copied().fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], union2)
 }
 
