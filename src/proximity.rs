@@ -60,6 +60,11 @@ pub enum ProximityConfigError {
 /// Largest band accepted: the same ceiling as the `nearby` radius, so one request cannot ask for a county-wide scan.
 pub const MAX_BAND_M: f64 = 50_000.0;
 
+/// The widest band of any kind (0 without bands): how far a proximity search must look.
+fn reach_of(bands_by_kind: &[&[f64]; 5]) -> f64 {
+    bands_by_kind.iter().filter_map(|b| b.last().copied()).fold(0.0, f64::max)
+}
+
 impl ProximityConfig {
     pub fn check(&self) -> Result<(), ProximityConfigError> {
         let ok = |b: &[f64]| b.iter().all(|v| v.is_finite() && *v > 0.0 && *v <= MAX_BAND_M) && b.windows(2).all(|w| w[0] < w[1]);
@@ -81,7 +86,7 @@ impl ProximityConfig {
 
     /// The largest band of any kind: how far candidates are searched.
     pub fn reach_m(&self) -> f64 {
-        ZoneKind::ALL.iter().filter_map(|k| self.bands(*k).last().copied()).fold(0.0, f64::max)
+        reach_of(&self.bands_by_kind())
     }
 
     /// The smallest band holding `distance_m`, if any.
@@ -228,7 +233,7 @@ pub fn near_and_nearby(
 ) -> (Vec<Near>, Vec<Nearby>) {
     let bands_of = config.bands_by_kind();
     // `config.reach_m()`, from the band lists already looked up (each lookup is a map search).
-    let reach = bands_of.iter().filter_map(|b| b.last().copied()).fold(0.0, f64::max);
+    let reach = reach_of(&bands_of);
     let Some(rect) = site.bounding_rect() else { return (vec![], vec![]) };
     let nearby = nearby.filter(|_| matches!(site, Site::Point(_)));
     let search = reach.max(nearby.map_or(0.0, |(r, _)| r));
