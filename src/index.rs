@@ -581,6 +581,9 @@ impl ZoneIndex {
         let window = [p.x() - dx, p.y() - dy, p.x() + dx, p.y() + dy];
         let mut d2 = f64::INFINITY;
         for (part, seg) in self.zones[zone].geometry.0.iter().zip(&self.segs[zone]) {
+            if seg.edges_clear_of(window) {
+                continue;
+            }
             seg.segments_in(part, window, |a, b| d2 = d2.min(point_segment_dist2(lp, frame.coord(a), frame.coord(b))));
         }
         let d = d2.sqrt();
