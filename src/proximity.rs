@@ -18,7 +18,7 @@
 use crate::index::{IndexedPart, LocalFrame, Nearby, Site, ZoneId, ZoneIndex};
 use crate::zone::Zone;
 use crate::zone::ZoneKind;
-use crate::segindex::{CHUNK, GROUP};
+use crate::segindex::{widen, Box32, CHUNK, GROUP};
 use geo::{Coord, Distance, Geodesic, LineString, Point, Rect};
 #[cfg(test)]
 use geo::{Closest, ClosestPoint, Euclidean, Polygon};
@@ -370,21 +370,21 @@ const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f64>, frame: &LocalFrame) {
     #[cfg(target_arch = "x86_64")]
     use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    // First every part's group and run boxes (two to a 64-byte line), which the choice of run below reads.
+    // First every part's group and run boxes (four to a 64-byte line), which the choice of run below reads.
     #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
         let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
         // SAFETY: prefetching is a hint that never faults; the pointers are into live slices.
-        for k in (0..groups.len().min(PREFETCH_MAX_RUNS / GROUP)).step_by(2) {
+        for k in (0..groups.len().min(PREFETCH_MAX_RUNS / GROUP)).step_by(4) {
             unsafe { _mm_prefetch::<_MM_HINT_T0>(groups.as_ptr().add(k).cast()) };
         }
-        for k in (0..runs.len().min(PREFETCH_MAX_RUNS)).step_by(2) {
+        for k in (0..runs.len().min(PREFETCH_MAX_RUNS)).step_by(4) {
             unsafe { _mm_prefetch::<_MM_HINT_T0>(runs.as_ptr().add(k).cast()) };
         }
     }
     // Then the run the search reads first: the nearest by box in the nearest group.
     #[cfg(target_arch = "x86_64")]
-    let nearest = |boxes: &[[f64; 4]]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, b, frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);
+    let nearest = |boxes: &[Box32]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, &widen(b), frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);
     #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
         let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
@@ -559,7 +559,7 @@ fn nearest_on_part_with(
     within2: f64,
     scratch: &mut PointScratch,
 ) -> Option<(Coord<f64>, Coord<f64>, f64)> {
-    let bound = |b: &[f64; 4]| box_bound2(q, b, frame);
+    let bound = |b: &Box32| box_bound2(q, &widen(b), frame);
     let segs = part.segs;
     let runs = segs.run_boxes();
     let PointScratch { groups, stretch } = scratch;
@@ -841,6 +841,7 @@ fn nearest_pair_indexed(
         .run_boxes()
         .iter()
         .map(|b| {
+            let b = widen(b);
             let (lo, hi) = (to_local(Coord { x: b[0], y: b[1] }), to_local(Coord { x: b[2], y: b[3] }));
             [lo.x, lo.y, hi.x, hi.y]
         })
