@@ -289,6 +289,16 @@ impl ZoneIndex {
         &self.zones[id]
     }
 
+    /// Asks for what [`ZoneIndex::indexed_part`] and a kind test read of a zone (its kind, its parts, its segment
+    /// indexes' list), without reading it: see [`crate::prefetch`].
+    pub(crate) fn prefetch_zone(&self, id: ZoneId) {
+        if let (Some(z), Some(s)) = (self.zones.get(id), self.segs.get(id)) {
+            crate::prefetch::prefetch(std::ptr::addr_of!(z.detail));
+            crate::prefetch::prefetch(std::ptr::addr_of!(z.geometry));
+            crate::prefetch::prefetch(s);
+        }
+    }
+
     /// Every zone carrying this code (a code may span several features, e.g. across layers of one kind).
     pub fn find_code(&self, code: &str) -> Vec<ZoneId> {
         self.zones.iter().enumerate().filter(|(_, z)| z.code == code).map(|(i, _)| i).collect()

@@ -10,6 +10,7 @@ pub mod area;
 pub mod overlap;
 pub mod segindex;
 pub mod hugepages;
+pub mod prefetch;
 pub mod ingest;
 pub mod ogr;
 pub mod manifest;

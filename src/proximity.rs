@@ -199,13 +199,26 @@ impl NearCells {
             return None;
         }
         let (lo, hi) = (rect.min(), rect.max());
+        let list = self.grid.at(p)?;
+        let meets = |b: &[f64; 4]| b[0] <= hi.x && b[2] >= lo.x && b[1] <= hi.y && b[3] >= lo.y;
+        // Two passes, so that the zone records of every part in the window are on their way before the first is
+        // read (see `crate::prefetch`); the second asks for each part's segment index as soon as it is known.
+        for &k in list {
+            let (b, z, _) = &self.grid.parts[k as usize];
+            if meets(b) {
+                index.prefetch_zone(*z as usize);
+            }
+        }
         Some(
-            self.grid
-                .at(p)?
-                .iter()
+            list.iter()
                 .map(|&k| &self.grid.parts[k as usize])
-                .filter(|(b, z, _)| b[0] <= hi.x && b[2] >= lo.x && b[1] <= hi.y && b[3] >= lo.y && wanted(*z as usize))
-                .map(|(b, z, part)| (*z as usize, *part as usize, index.indexed_part(*z as usize, *part as usize, *b)))
+                .filter(|(b, z, _)| meets(b) && wanted(*z as usize))
+                .map(|(b, z, part)| {
+                    let p = index.indexed_part(*z as usize, *part as usize, *b);
+                    p.segs.prefetch_header();
+                    crate::prefetch::prefetch(p.polygon);
+                    (*z as usize, *part as usize, p)
+                })
                 .collect(),
         )
     }

@@ -222,6 +222,14 @@ impl SegIndex {
         &self.groups
     }
 
+    /// Asks for the fields a nearest-edge search reads first (its box lists and ring starts), without reading them:
+    /// see [`crate::prefetch`].
+    pub fn prefetch_header(&self) {
+        crate::prefetch::prefetch(std::ptr::addr_of!(self.chunks));
+        crate::prefetch::prefetch(std::ptr::addr_of!(self.groups));
+        crate::prefetch::prefetch(std::ptr::addr_of!(self.ring_starts));
+    }
+
     /// Calls `f(g, vertices)` for each ring's stretch of run `c`, in order: the segments are `vertices.windows(2)`,
     /// the first numbered `g` (a run may end one ring and start the next). Whole slices rather than one call per
     /// segment, so a caller can take every segment of a stretch in one pass.
