@@ -378,27 +378,17 @@ const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 /// coordinates of the run the search will read first (the nearest group's nearest run by box) before the search
 /// starts. A point's parts lie at random places in a dataset far larger than the cache and the search reaches them one
 /// after the other; asked for all at once, their cache misses overlap instead of queueing. Parts of more than
-/// [`PREFETCH_MAX_RUNS`] runs are left to the search. A hint only: elsewhere than x86-64 it does nothing.
-#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+/// [`PREFETCH_MAX_RUNS`] runs are left to the search. Hints only (see [`crate::prefetch`]).
 fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f64>, frame: &LocalFrame) {
-    #[cfg(target_arch = "x86_64")]
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    use crate::prefetch::prefetch;
     // First every part's group and run boxes (four to a 64-byte line), which the choice of run below reads.
-    #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
         let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
-        // SAFETY: prefetching is a hint that never faults; the pointers are into live slices.
-        for k in (0..groups.len().min(PREFETCH_MAX_RUNS / GROUP)).step_by(4) {
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(groups.as_ptr().add(k).cast()) };
-        }
-        for k in (0..runs.len().min(PREFETCH_MAX_RUNS)).step_by(4) {
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(runs.as_ptr().add(k).cast()) };
-        }
+        groups.iter().take(PREFETCH_MAX_RUNS / GROUP).step_by(4).for_each(|b| prefetch(b));
+        runs.iter().take(PREFETCH_MAX_RUNS).step_by(4).for_each(|b| prefetch(b));
     }
     // Then the run the search reads first: the nearest by box in the nearest group.
-    #[cfg(target_arch = "x86_64")]
     let nearest = |boxes: &[Box32]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, &widen(b), frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);
-    #[cfg(target_arch = "x86_64")]
     for (_, _, p) in candidates {
         let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
         if runs.len() > PREFETCH_MAX_RUNS {
@@ -407,13 +397,8 @@ fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f
         let Some(g) = nearest(groups) else { continue };
         let first = g * GROUP;
         let Some(c) = nearest(&runs[first..(first + GROUP).min(runs.len())]).map(|k| first + k) else { continue };
-        p.segs.run_slices(p.polygon, c, |_, v| {
-            // SAFETY: prefetching is a hint that never faults; the pointers are into a live slice. Four
-            // coordinates to a 64-byte line.
-            for k in (0..v.len()).step_by(4) {
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(v.as_ptr().add(k).cast()) };
-            }
-        });
+        // Four coordinates to a 64-byte line.
+        p.segs.run_slices(p.polygon, c, |_, v| v.iter().step_by(4).for_each(|c| prefetch(c)));
     }
 }
 
