@@ -381,11 +381,9 @@ const SHORT_GEODESIC_MAX_M: f64 = 20_000.0;
 /// [`PREFETCH_MAX_RUNS`] runs are left to the search. Hints only (see [`crate::prefetch`]).
 fn prefetch_nearest_runs(candidates: &[(ZoneId, usize, IndexedPart)], q: Coord<f64>, frame: &LocalFrame) {
     use crate::prefetch::prefetch;
-    // First every part's group and run boxes (four to a 64-byte line), which the choice of run below reads.
+    // First every part's group and run boxes, which the choice of run below reads, and its ring starts.
     for (_, _, p) in candidates {
-        let (groups, runs) = (p.segs.group_boxes(), p.segs.run_boxes());
-        groups.iter().take(PREFETCH_MAX_RUNS / GROUP).step_by(4).for_each(|b| prefetch(b));
-        runs.iter().take(PREFETCH_MAX_RUNS).step_by(4).for_each(|b| prefetch(b));
+        p.segs.prefetch_search_data(PREFETCH_MAX_RUNS);
     }
     // Then the run the search reads first: the nearest by box in the nearest group.
     let nearest = |boxes: &[Box32]| boxes.iter().enumerate().map(|(k, b)| (k, box_bound2(q, &widen(b), frame))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|m| m.0);

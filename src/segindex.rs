@@ -230,6 +230,16 @@ impl SegIndex {
         crate::prefetch::prefetch(std::ptr::addr_of!(self.ring_starts));
     }
 
+    /// Asks for what choosing a run and finding its coordinates reads (group boxes, the first `max_runs` run boxes,
+    /// the ring starts), once the header is at hand: see [`crate::prefetch`].
+    pub fn prefetch_search_data(&self, max_runs: usize) {
+        use crate::prefetch::prefetch;
+        // Four boxes, or sixteen ring starts, to a 64-byte line.
+        self.groups.iter().take(max_runs / GROUP).step_by(4).for_each(|b| prefetch(b));
+        self.chunks.iter().take(max_runs).step_by(4).for_each(|b| prefetch(b));
+        prefetch(self.ring_starts.as_ptr());
+    }
+
     /// Calls `f(g, vertices)` for each ring's stretch of run `c`, in order: the segments are `vertices.windows(2)`,
     /// the first numbered `g` (a run may end one ring and start the next). Whole slices rather than one call per
     /// segment, so a caller can take every segment of a stretch in one pass.
