@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (install what is missing, build, run on the sample) and `make test`.
 CARGO ?= cargo
 
-.PHONY: setup build run web test sample bench soak bench-batch bench-scale synth fuzz
+.PHONY: setup build run web test sample bench soak bench-batch bench-scale bench-reload synth fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +45,11 @@ bench-batch: setup
 PRESET ?= henan
 bench-scale: setup
 	bash scripts/bench-scale.sh --preset $(PRESET)
+
+# What a hot reload costs a running server at scale (RSS over reloads with --keep-versions 3, p99 with reloads under
+# load); after bench-scale, whose dataset and request script it reuses. Minutes; not in CI.
+bench-reload: build
+	PRESET=$(PRESET) bash scripts/bench-reload.sh
 
 # A synthetic dataset alone: `make synth PRESET=henan` writes target/synth/henan/{synth.gpkg,dataset.toml}.
 synth: build
