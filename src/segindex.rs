@@ -662,8 +662,7 @@ mod tests {
                 spanning += 1;
             }
         }
-        // Both answers occur, so the test exercises the clear one (and a grid that said `false` always would pass
-        // only the assertion above).
+        // Both answers occur: a grid that never said "clear" would fail here instead of passing the loop unnoticed.
         assert!(clear > 2_000 && spanning > 500, "clear {clear}, met {spanning}");
         // A rectangle across a cell border is never said clear, nor one beyond the grid.
         let g = &idx.grid;
