@@ -196,22 +196,6 @@ impl SegIndex {
         idx
     }
 
-    /// Every segment in ring order (outer ring first), the order a walk over the rings meets them, skipping each run
-    /// of [`CHUNK`] segments whose bounding box `visit` refuses: a nearest-edge search in the walk's order that
-    /// reads only the runs near the query.
-    pub fn segments_pruned(&self, poly: &Polygon<f64>, mut visit: impl FnMut(&[f64; 4]) -> bool, mut f: impl FnMut(Coord<f64>, Coord<f64>)) {
-        let n = *self.ring_starts.last().unwrap_or(&0) as usize;
-        for (c, b) in self.chunks.iter().enumerate() {
-            if !visit(&widen(b)) {
-                continue;
-            }
-            for g in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let (a, e) = self.segment(poly, g as u32);
-                f(a, e);
-            }
-        }
-    }
-
     /// The box `[x0, y0, x1, y1]` of each run of [`CHUNK`] segments, in segment order.
     pub fn run_boxes(&self) -> &[Box32] {
         &self.chunks
